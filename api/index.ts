@@ -1,0 +1,27 @@
+// uring-loop: Linux io_uring on Node's own event loop.
+export { Ring, type RingOptions, type OpOptions, type RingStats } from './ring';
+export { Chain, type ChainOpOptions, type RunOptions } from './chain';
+export { ChainFile } from '../loop/chain-file';
+export { Stats } from '../loop/stats';
+export {
+  AbortError,
+  ChainError,
+  type ErrnoError,
+  type ShortIoError,
+  type SettledResult,
+} from '../loop/errors';
+import { loadAddon } from '../loop/binding';
+import { probeIoUring } from '../loop/uring-backend';
+
+let available: boolean | undefined;
+
+/** Whether io_uring works here: the addon loaded and the kernel lets this process create a ring. */
+export function isIoUringAvailable(): boolean {
+  available ??= probeIoUring();
+  return available;
+}
+
+/** Whether the native addon loaded (io_uring may still be refused by the kernel). */
+export function isAddonLoaded(): boolean {
+  return loadAddon() !== undefined;
+}

@@ -1,0 +1,8 @@
+// ES module entry: the CommonJS build re-exported with named exports.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const lib = require('./dist/api/index.js');
+
+export const { Ring, Chain, ChainFile, Stats, AbortError, ChainError, isAddonLoaded, isIoUringAvailable } = lib;
+export default lib;

@@ -1,0 +1,69 @@
+// The one module that loads the addon. Nothing else touches it directly.
+import * as path from 'node:path';
+
+export interface NativeRingInfo {
+  setupFlags: number;
+  features: number;
+  sqEntries: number;
+  cqEntries: number;
+  directFiles: number;
+  opcodes: number[];
+}
+
+export interface NativeRingOptions {
+  entries: number;
+  cqEntries?: number;
+  sqpoll?: boolean;
+  sqpollIdleMs?: number;
+  directFiles?: number;
+}
+
+export interface NativeRing {
+  /** Fills one SQE from the shared parameter block: 0, -EBUSY (SQ full) or -EINVAL. */
+  prep(a?: unknown, b?: unknown): number;
+  /** Submits staged SQEs: count or negative errno (retried by the addon). */
+  submit(): number;
+  /** Ensures `n` free SQ entries, flushing if needed. */
+  reserve(n: number): boolean;
+  info(): NativeRingInfo;
+  close(): void;
+}
+
+export interface NativeRingConstructor {
+  new (
+    options: NativeRingOptions,
+    onComplete: (count: number) => void,
+    params: Float64Array,
+    cqes: Int32Array,
+    counters: Float64Array,
+  ): NativeRing;
+}
+
+interface Addon {
+  NativeRing: NativeRingConstructor;
+}
+
+let addon: Addon | undefined;
+let loadError: Error | undefined;
+
+/** The addon, or undefined (with the reason in `addonLoadError()`) when it cannot load. */
+export function loadAddon(): Addon | undefined {
+  if (addon || loadError) return addon;
+  if (process.platform !== 'linux') {
+    loadError = new Error(`io_uring is Linux-only (this is ${process.platform})`);
+    return undefined;
+  }
+  const file = path.join(__dirname, '..', '..', 'build', 'Release', 'uring_loop.node');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    addon = require(file) as Addon;
+  } catch (err) {
+    loadError = err as Error;
+  }
+  return addon;
+}
+
+export function addonLoadError(): Error | undefined {
+  loadAddon();
+  return loadError;
+}

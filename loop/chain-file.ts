@@ -1,0 +1,24 @@
+/**
+ * A file opened by `chain.open()`. Later ops of the same chain (and, once the chain
+ * has run, ring ops) accept it where they take an fd. On the io_uring backend it
+ * is a direct descriptor in the ring's registered file table (IOSQE_FIXED_FILE),
+ * so open -> write -> close can go to the kernel in one submission; on the fs
+ * backend it wraps a regular fd.
+ */
+export class ChainFile {
+  /** Direct descriptor index in the ring's file table, or -1. */
+  index = -1;
+  /** Regular file descriptor (fs backend), or -1. */
+  fd = -1;
+  /** True once the open succeeded and until the file is closed. */
+  open = false;
+  /** The path it was opened with. */
+  readonly path: string;
+  /** @internal the backend that owns the descriptor */
+  declare owner: object | null;
+
+  constructor(path: string) {
+    this.path = path;
+    Object.defineProperty(this, 'owner', { value: null, writable: true, enumerable: false });
+  }
+}

@@ -1,0 +1,58 @@
+// One chain in flight: settles once every op has its outcome.
+import { AbortError, ChainError, type SettledResult } from './errors';
+import { outcomeOf } from './outcome';
+import type { Request } from './request';
+
+export class ChainRun {
+  remaining: number;
+  aborted = false;
+  dropped = false;
+  onAbort: (() => void) | undefined = undefined;
+  resolve: ((values: unknown[]) => void) | undefined = undefined;
+  reject: ((reason: unknown) => void) | undefined = undefined;
+  /** SQEs the chain needs: one per op plus one per linked timeout. */
+  readonly sqes: number;
+
+  constructor(
+    readonly reqs: Request[],
+    readonly signal: AbortSignal | undefined,
+  ) {
+    this.remaining = reqs.length;
+    let sqes = 0;
+    reqs.forEach((req, index) => {
+      req.chain = this;
+      req.index = index;
+      sqes += req.timeout > 0 ? 2 : 1;
+    });
+    this.sqes = sqes;
+  }
+
+  /** Settles the chain's promise from its requests' results. */
+  settle(): void {
+    const results: SettledResult[] = [];
+    let failed = -1;
+    let cause: unknown;
+    for (const req of this.reqs) {
+      const outcome = outcomeOf(req, true);
+      if (outcome.ok) {
+        results.push({ status: 'fulfilled', value: outcome.value });
+      } else {
+        results.push({ status: 'rejected', reason: outcome.error });
+        if (failed < 0) {
+          failed = req.index;
+          cause = outcome.error;
+        }
+      }
+    }
+    if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    if (failed < 0) {
+      this.resolve?.(results.map((r) => (r as { value: unknown }).value));
+    } else if (this.aborted && !(cause instanceof AbortError) && this.signal?.aborted) {
+      this.reject?.(new AbortError(undefined, { cause: this.signal.reason }));
+    } else if (cause instanceof AbortError) {
+      this.reject?.(cause);
+    } else {
+      this.reject?.(new ChainError(failed, cause, results));
+    }
+  }
+}

@@ -1,0 +1,155 @@
+// The node:fs backend: the same contract where io_uring cannot be used. Chains
+// run sequentially; a failure cancels the rest with ECANCELED, like linked SQEs.
+import * as fs from 'node:fs';
+import type { Backend, RingStats } from './backend';
+import { ChainRun } from './chain-run';
+import { AbortError, ECANCELED, ETIMEDOUT, closedError } from './errors';
+import { outcomeOf } from './outcome';
+import type { OpKind, Request } from './request';
+
+/** Chains on this backend have no SQ; this bound mirrors a default ring. */
+const MAX_CHAIN = 4096;
+
+export class FsBackend implements Backend {
+  readonly name = 'fs' as const;
+  readonly maxChainSqes: number;
+  closed = false;
+  private submitted = 0;
+  private completed = 0;
+  private readonly live = new Set<Request>();
+  private idle: (() => void) | undefined;
+
+  constructor(entries = MAX_CHAIN) {
+    this.maxChainSqes = entries;
+  }
+
+  supports(_kind: OpKind): boolean {
+    return true;
+  }
+
+  async run(req: Request): Promise<unknown> {
+    if (this.closed) throw closedError();
+    if (req.signal?.aborted) throw new AbortError(undefined, { cause: req.signal.reason });
+    this.submitted++;
+    try {
+      await this.execute(req);
+    } finally {
+      this.completed++;
+    }
+    const outcome = outcomeOf(req, false);
+    if (outcome.ok) return outcome.value;
+    throw outcome.error;
+  }
+
+  async runChain(reqs: Request[], signal: AbortSignal | undefined): Promise<unknown[]> {
+    if (this.closed) throw closedError();
+    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    if (reqs.length === 0) return [];
+    const run = new ChainRun(reqs, signal);
+    if (run.sqes > this.maxChainSqes) {
+      throw new RangeError(
+        `a chain of ${reqs.length} ops needs ${run.sqes} SQEs but the ring has ${this.maxChainSqes}`,
+      );
+    }
+    this.submitted += reqs.length;
+    const promise = new Promise<unknown[]>((resolve, reject) => {
+      run.resolve = resolve;
+      run.reject = reject;
+    });
+    let failed = false;
+    for (const req of reqs) {
+      if (failed || this.closed) {
+        req.res = ECANCELED;
+      } else {
+        req.signal = signal;
+        await this.execute(req);
+        const outcome = outcomeOf(req, true);
+        if (!outcome.ok) failed = true;
+      }
+      this.completed++;
+    }
+    // A failed chain must not leak the files it opened and did not close.
+    if (failed) await this.closeOpened(reqs);
+    run.remaining = 0;
+    run.settle();
+    return promise;
+  }
+
+  stats(): RingStats {
+    return {
+      backend: 'fs',
+      submitted: this.submitted,
+      completed: this.completed,
+      inFlight: this.live.size,
+      queued: 0,
+      submitCalls: 0,
+      sqesSubmitted: 0,
+      cqesReaped: 0,
+      harvests: 0,
+      enterCalls: 0,
+      submitRetries: 0,
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.live.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+  }
+
+  /**
+   * Runs one request to its result. An abort or a timeout settles it at once
+   * with ECANCELED; node:fs cannot stop the underlying call, whose result is
+   * then ignored (its buffers stay referenced by that call until it returns).
+   */
+  private execute(req: Request): Promise<void> {
+    this.live.add(req);
+    return new Promise<void>((resolve) => {
+      let finished = false;
+      let timer: NodeJS.Timeout | undefined;
+      const done = (res: number) => {
+        if (finished) return;
+        finished = true;
+        req.res = res;
+        if (timer) clearTimeout(timer);
+        if (req.signal && req.onAbort) req.signal.removeEventListener('abort', req.onAbort);
+        this.live.delete(req);
+        if (this.idle && this.live.size === 0) this.idle();
+        resolve();
+      };
+      if (req.timeout > 0) {
+        timer = setTimeout(() => {
+          req.timedOut = true;
+          done(ECANCELED);
+        }, req.timeout);
+      }
+      if (req.signal) {
+        if (req.signal.aborted) {
+          req.aborted = true;
+          done(ECANCELED);
+          return;
+        }
+        req.onAbort = () => {
+          req.aborted = true;
+          done(ECANCELED);
+        };
+        req.signal.addEventListener('abort', req.onAbort, { once: true });
+      }
+      req.kind.fs(req).then(
+        (res) => done(res),
+        (err: { errno?: number }) => done(typeof err?.errno === 'number' ? err.errno : -ETIMEDOUT),
+      );
+    });
+  }
+
+  private async closeOpened(reqs: Request[]): Promise<void> {
+    for (const req of reqs) {
+      const file = req.opens;
+      if (!file || !file.open || file.fd < 0) continue;
+      file.open = false;
+      const fd = file.fd;
+      file.fd = -1;
+      await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// Promise wrappers for the node:fs callback API used by the fallback backend.
+import * as fs from 'node:fs';
+import { errnoError, EBADF } from '../errors';
+import type { Request } from '../request';
+
+type Callback<T> = (err: NodeJS.ErrnoException | null, value: T) => void;
+
+/** Calls a callback-style fs function and rethrows its error with this op's names. */
+export function fsCall<T>(req: Request, fn: (cb: Callback<T>) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    fn((err, value) => {
+      if (err) {
+        const errno = typeof err.errno === 'number' ? err.errno : -22;
+        reject(errnoError(errno, req.kind.name, req.path, req.dest));
+      } else {
+        resolve(value);
+      }
+    });
+  });
+}
+
+/** The regular fd behind a request on the fs backend. */
+export function fdOf(req: Request): number {
+  if (req.file) {
+    if (!req.file.open || req.file.fd < 0) throw errnoError(EBADF, req.kind.name);
+    return req.file.fd;
+  }
+  return req.fd;
+}
+
+export { fs };

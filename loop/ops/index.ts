@@ -1,0 +1,12 @@
+export { nop } from './nop';
+export { read } from './read';
+export { write } from './write';
+export { readv, writev } from './readv';
+export { fsync, fdatasync } from './fsync';
+export { fallocate } from './fallocate';
+export { ftruncate } from './ftruncate';
+export { open } from './open';
+export { close } from './close';
+export { stat, STATX_SIZE } from './stat';
+export { unlink, rmdir, mkdir, rename } from './path-ops';
+export { sleep } from './sleep';

@@ -1,0 +1,24 @@
+// Turns a finished request into its value or its error; shared by both backends.
+import { AbortError, ECANCELED, EINTR, errnoError, shortIoError, timeoutError } from './errors';
+import type { Request } from './request';
+
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export function outcomeOf(req: Request, inChain: boolean): Outcome {
+  const kind = req.kind;
+  const res = kind.normalize ? kind.normalize(req.res) : req.res;
+  if (res >= 0) {
+    if (inChain && kind.expected) {
+      const expected = kind.expected(req);
+      if (res < expected) return { ok: false, error: shortIoError(kind.name, res, expected) };
+    }
+    return { ok: true, value: kind.result(req, res) };
+  }
+  if (req.timedOut && (res === ECANCELED || res === EINTR)) {
+    return { ok: false, error: timeoutError(kind.name, req.timeout, req.path) };
+  }
+  if (req.aborted && (res === ECANCELED || res === EINTR)) {
+    return { ok: false, error: new AbortError(undefined, { cause: req.signal?.reason }) };
+  }
+  return { ok: false, error: errnoError(res, kind.name, req.path, req.dest) };
+}

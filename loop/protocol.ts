@@ -1,0 +1,80 @@
+// Shared-memory layout agreed with the addon; mirrors native/protocol.h.
+
+export const P_OPCODE = 0;
+export const P_FD = 1;
+export const P_LEN = 2;
+export const P_OFFSET = 3;
+export const P_SLOT = 4;
+export const P_TAG = 5;
+export const P_SQE_FLAGS = 6;
+export const P_OP_FLAGS = 7;
+export const P_BUF_OFFSET = 8;
+export const P_FILE_INDEX = 9;
+export const P_X1 = 10;
+export const P_X2 = 11;
+export const PARAM_COUNT = 16;
+
+export const CQE_SLOT = 0;
+export const CQE_TAG = 1;
+export const CQE_RES = 2;
+export const CQE_FLAGS = 3;
+export const CQE_STRIDE = 4;
+
+export const C_SUBMIT_CALLS = 0;
+export const C_SQES_SUBMITTED = 1;
+export const C_CQES_REAPED = 2;
+export const C_PENDING = 3;
+export const C_STAGED = 4;
+export const C_HARVESTS = 5;
+export const C_ENTER_CALLS = 6;
+export const C_SUBMIT_RETRIES = 7;
+export const COUNTER_COUNT = 8;
+
+/** io_uring opcodes (kernel ABI numbers). */
+export const Opcode = {
+  NOP: 0,
+  READV: 1,
+  WRITEV: 2,
+  FSYNC: 3,
+  TIMEOUT: 11,
+  ASYNC_CANCEL: 14,
+  LINK_TIMEOUT: 15,
+  FALLOCATE: 17,
+  OPENAT: 18,
+  CLOSE: 19,
+  STATX: 21,
+  READ: 22,
+  WRITE: 23,
+  RENAMEAT: 35,
+  UNLINKAT: 36,
+  MKDIRAT: 37,
+  FTRUNCATE: 55,
+} as const;
+
+export const IOSQE_FIXED_FILE = 1 << 0;
+export const IOSQE_IO_LINK = 1 << 2;
+export const IORING_FSYNC_DATASYNC = 1 << 0;
+export const IORING_ASYNC_CANCEL_ANY = 1 << 2;
+
+export const AT_FDCWD = -100;
+export const AT_REMOVEDIR = 0x200;
+export const AT_EMPTY_PATH = 0x1000;
+export const STATX_BASIC_STATS = 0x7ff;
+export const STATX_BTIME = 0x800;
+
+/** Setup flags reported by the ring (IORING_SETUP_*). */
+export const SetupFlag = {
+  SQPOLL: 1 << 1,
+  SUBMIT_ALL: 1 << 7,
+  COOP_TASKRUN: 1 << 8,
+  TASKRUN_FLAG: 1 << 9,
+  SINGLE_ISSUER: 1 << 12,
+  DEFER_TASKRUN: 1 << 13,
+} as const;
+
+/** The CQE kind lives in the low bits of the tag; the slot generation above it. */
+export const KIND_MAIN = 0;
+export const KIND_TIMEOUT = 1;
+export const KIND_CANCEL = 2;
+export const KIND_BITS = 2;
+export const GEN_MASK = 0x1fffffff;

@@ -1,0 +1,72 @@
+// A request: one op on its way through a backend, with its arguments, the
+// memory the kernel may touch (kept referenced until the last CQE) and its
+// settlement state.
+import type { ChainFile } from './chain-file';
+import type { ChainRun } from './chain-run';
+
+/** How one kind of op is described to the ring and mapped back. */
+export interface OpKind {
+  /** Name used as `syscall` in errors. */
+  readonly name: string;
+  /** io_uring opcode. */
+  readonly opcode: number;
+  /** Writes the op's parameters (opcode, fd, lengths, flags...) into the shared block. */
+  fill(req: Request, p: Float64Array): void;
+  /** The value an op resolves with, from a non-negative result. */
+  result(req: Request, res: number): unknown;
+  /** Runs the op on node:fs; resolves with the result io_uring would give. */
+  fs(req: Request): Promise<number>;
+  /** Byte count a read/write must reach; less is a short I/O that fails a chain. */
+  expected?(req: Request): number;
+  /** Direct descriptors go in a field of their own (close), not through IOSQE_FIXED_FILE. */
+  readonly directByIndex?: boolean;
+  /** Maps a kernel result that means success for this op (sleep: -ETIME). */
+  normalize?(res: number): number;
+}
+
+export class Request {
+  kind: OpKind;
+  /** Regular fd, or -1 when `file` is used. */
+  fd = -1;
+  file: ChainFile | null = null;
+  /** The file a chain open fills in. */
+  opens: ChainFile | null = null;
+  /** Memory handed to the kernel; kept referenced until the request settles. */
+  a: unknown = undefined;
+  b: unknown = undefined;
+  /** Linked-timeout timespec. */
+  ts: Uint8Array | undefined = undefined;
+  len = 0;
+  pos = -1;
+  bufOffset = 0;
+  flags = 0;
+  mode = 0;
+  x = 0;
+  path: string | undefined = undefined;
+  dest: string | undefined = undefined;
+  timeout = 0;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((reason: unknown) => void) | undefined = undefined;
+
+  slot = -1;
+  gen = 0;
+  /** CQEs still expected for this request. */
+  cqes = 0;
+  /** SQEs this request put in the ring (op, link timeout, cancels). */
+  sqes = 0;
+  res = 0;
+  done = false;
+  timedOut = false;
+  aborted = false;
+  dropped = false;
+  settled = false;
+  chain: ChainRun | null = null;
+  index = 0;
+
+  constructor(kind: OpKind) {
+    this.kind = kind;
+  }
+}

@@ -1,0 +1,578 @@
+// The io_uring scheduler: slots, staging, back-pressure, chains, cancellation,
+// timeouts, completion dispatch and shutdown. One N-API call per SQE; the addon
+// flushes staged SQEs after each completion batch and before libuv blocks.
+import type { Backend, RingStats } from './backend';
+import { loadAddon, type NativeRing, type NativeRingInfo } from './binding';
+import type { ChainFile } from './chain-file';
+import { ChainRun } from './chain-run';
+import { Deque } from './deque';
+import {
+  AbortError,
+  EBADF,
+  EBUSY,
+  ECANCELED,
+  EMFILE,
+  ENOSYS,
+  ETIME,
+  canceledByShutdown,
+  closedError,
+  codedError,
+  errnoError,
+} from './errors';
+import * as ops from './ops';
+import { outcomeOf } from './outcome';
+import {
+  COUNTER_COUNT,
+  CQE_RES,
+  CQE_SLOT,
+  CQE_STRIDE,
+  CQE_TAG,
+  C_CQES_REAPED,
+  C_ENTER_CALLS,
+  C_HARVESTS,
+  C_SQES_SUBMITTED,
+  C_SUBMIT_CALLS,
+  C_SUBMIT_RETRIES,
+  IORING_ASYNC_CANCEL_ANY,
+  IOSQE_FIXED_FILE,
+  IOSQE_IO_LINK,
+  KIND_BITS,
+  KIND_CANCEL,
+  KIND_MAIN,
+  KIND_TIMEOUT,
+  Opcode,
+  PARAM_COUNT,
+  P_OPCODE,
+  P_OP_FLAGS,
+  P_SLOT,
+  P_SQE_FLAGS,
+  P_TAG,
+  P_X1,
+  P_X2,
+} from './protocol';
+import { Request, type OpKind } from './request';
+import { SlotTable } from './slots';
+
+export interface UringOptions {
+  entries: number;
+  cqEntries?: number;
+  sqpoll?: boolean;
+  sqpollIdleMs?: number;
+  directFiles: number;
+}
+
+/** How long shutdown() waits for cancelled requests before giving up on them. */
+const SHUTDOWN_WAIT_MS = 2000;
+
+/** Memory of requests abandoned at shutdown: the kernel may still touch it, so it is never freed. */
+const abandoned: Request[] = [];
+
+type Item = Request | ChainRun;
+
+export class UringBackend implements Backend {
+  readonly name = 'io_uring' as const;
+  readonly info: NativeRingInfo;
+  readonly maxChainSqes: number;
+  closed = false;
+
+  private readonly native: NativeRing;
+  private readonly params = new Float64Array(new ArrayBuffer(PARAM_COUNT * 8));
+  private readonly cqes: Int32Array;
+  private readonly counters = new Float64Array(new ArrayBuffer(COUNTER_COUNT * 8));
+  private readonly slots: SlotTable<Request>;
+  private readonly queue = new Deque<Item>();
+  private readonly opcodes: Set<number>;
+  private readonly directFree: number[] = [];
+  /** SQEs staged or in flight: capped at the CQ size so the CQ cannot overflow. */
+  private sqesInFlight = 0;
+  private readonly capacity: number;
+  private submitted = 0;
+  private completed = 0;
+  private inRing = 0;
+  private closing = false;
+  private drained: (() => void) | undefined;
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(options: UringOptions) {
+    const addon = loadAddon();
+    if (!addon) throw new Error('the uring-loop addon is not available');
+    // Sized for a full CQ; the addon splits larger harvests into several calls.
+    const cqHint = Math.max(options.cqEntries ?? 0, options.entries * 2, 8);
+    this.cqes = new Int32Array(new ArrayBuffer(cqHint * CQE_STRIDE * 4));
+    this.native = new addon.NativeRing(
+      {
+        entries: options.entries,
+        cqEntries: options.cqEntries,
+        sqpoll: options.sqpoll,
+        sqpollIdleMs: options.sqpollIdleMs,
+        directFiles: options.directFiles,
+      },
+      (count) => this.onComplete(count),
+      this.params,
+      this.cqes,
+      this.counters,
+    );
+    this.info = this.native.info();
+    this.maxChainSqes = this.info.sqEntries;
+    this.capacity = this.info.cqEntries;
+    this.slots = new SlotTable<Request>(Math.max(16, this.capacity));
+    this.opcodes = new Set(this.info.opcodes);
+    for (let i = this.info.directFiles - 1; i >= 0; i--) this.directFree.push(i);
+  }
+
+  supports(kind: OpKind): boolean {
+    return this.opcodes.has(kind.opcode);
+  }
+
+  run(req: Request): Promise<unknown> {
+    if (this.closing) return Promise.reject(closedError());
+    const signal = req.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    if (!this.supports(req.kind) || (req.timeout > 0 && !this.opcodes.has(Opcode.LINK_TIMEOUT))) {
+      return this.runOnFs(req);
+    }
+    if (req.file && (!req.file.open || req.file.owner !== this)) {
+      return Promise.reject(errnoError(EBADF, req.kind.name, req.path));
+    }
+    this.submitted++;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      req.resolve = resolve;
+      req.reject = reject;
+    });
+    if (signal) {
+      req.onAbort = () => this.abortRequest(req);
+      signal.addEventListener('abort', req.onAbort, { once: true });
+    }
+    if (this.queue.length === 0 && this.canStage(req)) {
+      this.stage(req, false);
+      if (req.cqes === 0) this.finish(req);
+    } else {
+      this.queue.push(req);
+    }
+    return promise;
+  }
+
+  runChain(reqs: Request[], signal: AbortSignal | undefined): Promise<unknown[]> {
+    if (this.closing) return Promise.reject(closedError());
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    if (reqs.length === 0) return Promise.resolve([]);
+    const run = new ChainRun(reqs, signal);
+    if (run.sqes > this.maxChainSqes) {
+      return Promise.reject(
+        new RangeError(
+          `a chain of ${reqs.length} ops needs ${run.sqes} SQEs but the ring has ${this.maxChainSqes}`,
+        ),
+      );
+    }
+    for (const req of reqs) {
+      const unsupported = !this.supports(req.kind);
+      if (unsupported || (req.timeout > 0 && !this.opcodes.has(Opcode.LINK_TIMEOUT))) {
+        return Promise.reject(
+          errnoError(ENOSYS, req.kind.name, req.path, undefined, 'not supported in a chain by this kernel'),
+        );
+      }
+      if (req.opens && this.info.directFiles === 0) {
+        return Promise.reject(
+          errnoError(ENOSYS, 'open', req.path, undefined, 'direct descriptors are not supported by this kernel'),
+        );
+      }
+    }
+    this.submitted += reqs.length;
+    const promise = new Promise<unknown[]>((resolve, reject) => {
+      run.resolve = resolve;
+      run.reject = reject;
+    });
+    if (signal) {
+      run.onAbort = () => this.abortChain(run);
+      signal.addEventListener('abort', run.onAbort, { once: true });
+    }
+    if (this.queue.length === 0 && this.sqesInFlight + run.sqes <= this.capacity) {
+      this.stageChain(run);
+    } else {
+      this.queue.push(run);
+    }
+    return promise;
+  }
+
+  stats(): RingStats {
+    const c = this.counters;
+    return {
+      backend: 'io_uring',
+      submitted: this.submitted,
+      completed: this.completed,
+      inFlight: this.inRing,
+      queued: this.submitted - this.completed - this.inRing,
+      submitCalls: c[C_SUBMIT_CALLS],
+      sqesSubmitted: c[C_SQES_SUBMITTED],
+      cqesReaped: c[C_CQES_REAPED],
+      harvests: c[C_HARVESTS],
+      enterCalls: c[C_ENTER_CALLS],
+      submitRetries: c[C_SUBMIT_RETRIES],
+    };
+  }
+
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.close();
+    return this.shutdownPromise;
+  }
+
+  // -------------------------------------------------------------------------
+  // Staging
+
+  /** Room for the request's completions in the CQ and, with a linked timeout, two adjacent SQEs. */
+  private canStage(req: Request): boolean {
+    if (req.timeout > 0) return this.sqesInFlight + 2 <= this.capacity && this.native.reserve(2);
+    return this.sqesInFlight + 1 <= this.capacity;
+  }
+
+  /** Puts one request (and its linked timeout) in the SQ. */
+  private stage(req: Request, linkNext: boolean): void {
+    const slot = this.slots.acquire(req);
+    req.slot = slot;
+    req.gen = this.slots.gens[slot];
+    this.inRing++;
+    const p = this.params;
+    req.kind.fill(req, p);
+    p[P_SLOT] = slot;
+    p[P_TAG] = (req.gen << KIND_BITS) | KIND_MAIN;
+    p[P_SQE_FLAGS] =
+      (req.file && !req.kind.directByIndex ? IOSQE_FIXED_FILE : 0) | (linkNext || req.timeout > 0 ? IOSQE_IO_LINK : 0);
+    this.prep(req.a, req.b, req);
+    if (req.timeout > 0) {
+      req.ts ??= new Uint8Array(16);
+      p[P_OPCODE] = Opcode.LINK_TIMEOUT;
+      p[P_X1] = req.timeout;
+      p[P_TAG] = (req.gen << KIND_BITS) | KIND_TIMEOUT;
+      p[P_SQE_FLAGS] = linkNext ? IOSQE_IO_LINK : 0;
+      this.prep(req.ts, undefined, req);
+    }
+  }
+
+  /** One SQE from the parameter block, flushing once if the SQ is full. */
+  private prep(a: unknown, b: unknown, req: Request): void {
+    let rc = this.native.prep(a, b);
+    if (rc === EBUSY) {
+      this.native.submit();
+      rc = this.native.prep(a, b);
+    }
+    if (rc < 0) {
+      // The arguments were validated in api/, so this means the SQ stayed full
+      // (SQPOLL lagging) or memory vanished: complete the request with the error
+      // rather than leave it hanging.
+      req.res = rc;
+      return;
+    }
+    req.cqes++;
+    req.sqes++;
+    this.sqesInFlight++;
+  }
+
+  private stageChain(run: ChainRun): void {
+    // Direct descriptors for the chain's opens are picked before anything is staged.
+    for (const req of run.reqs) {
+      if (!req.opens) continue;
+      const index = this.directFree.pop();
+      if (index === undefined) {
+        for (const other of run.reqs) if (other.opens && other.opens.index >= 0) this.releaseDirect(other.opens);
+        this.failUnstagedChain(run, EMFILE);
+        return;
+      }
+      req.opens.index = index;
+      req.opens.owner = this;
+    }
+    if (!this.native.reserve(run.sqes)) {
+      this.queue.push(run);
+      return;
+    }
+    const last = run.reqs.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const req = run.reqs[i];
+      this.stage(req, i < last);
+      if (req.cqes === 0) {
+        // Could not be staged: the link breaks here, the kernel cancels nothing
+        // after it, so settle those requests ourselves.
+        for (let j = i + 1; j <= last; j++) {
+          const rest = run.reqs[j];
+          rest.res = ECANCELED;
+          rest.slot = -1;
+          run.remaining--;
+          this.completed++;
+        }
+        this.finish(req);
+        return;
+      }
+    }
+  }
+
+  private failUnstagedChain(run: ChainRun, errno: number): void {
+    for (const req of run.reqs) req.res = ECANCELED;
+    const first = run.reqs.find((r) => r.opens) ?? run.reqs[0];
+    first.res = errno;
+    this.completed += run.reqs.length;
+    run.remaining = 0;
+    run.settle();
+  }
+
+  /** Moves queued work into the ring while the CQ has room for its completions. */
+  private drainQueue(): void {
+    while (this.queue.length > 0) {
+      const item = this.queue.peek() as Item;
+      if (item.dropped) {
+        this.queue.shift();
+        continue;
+      }
+      if (item instanceof ChainRun) {
+        if (this.sqesInFlight + item.sqes > this.capacity) return;
+        if (!this.native.reserve(item.sqes)) return;
+        this.queue.shift();
+        this.stageChain(item);
+      } else {
+        if (!this.canStage(item)) return;
+        this.queue.shift();
+        this.stage(item, false);
+        if (item.cqes === 0) this.finish(item);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Completion
+
+  private onComplete(count: number): void {
+    const cqes = this.cqes;
+    const slots = this.slots;
+    for (let i = 0; i < count; i++) {
+      const at = i * CQE_STRIDE;
+      const tag = cqes[at + CQE_TAG];
+      const req = slots.get(cqes[at + CQE_SLOT], tag >>> KIND_BITS);
+      if (req === undefined) continue;
+      const res = cqes[at + CQE_RES];
+      switch (tag & ((1 << KIND_BITS) - 1)) {
+        case KIND_MAIN:
+          req.res = res;
+          req.done = true;
+          if (req.chain?.aborted && res >= 0) this.cancelNextInChain(req);
+          break;
+        case KIND_TIMEOUT:
+          if (res === ETIME) req.timedOut = true;
+          break;
+        default:
+          break;
+      }
+      this.sqesInFlight--;
+      if (--req.cqes === 0) this.finish(req);
+    }
+    if (this.queue.length > 0) this.drainQueue();
+  }
+
+  private finish(req: Request): void {
+    if (req.slot >= 0) {
+      this.slots.release(req.slot);
+      req.slot = -1;
+      this.inRing--;
+    }
+    this.sqesInFlight -= req.cqes;
+    req.cqes = 0;
+    this.completed++;
+    if (req.kind === ops.close && req.file && req.res >= 0) this.releaseDirect(req.file);
+    const run = req.chain;
+    if (run) {
+      if (req.opens && !req.opens.open && req.opens.index >= 0 && req.res < 0) {
+        this.releaseDirect(req.opens);
+      }
+      if (--run.remaining === 0) this.settleChain(run);
+    } else {
+      this.settle(req);
+    }
+    if (this.drained && this.inRing === 0) this.drained();
+  }
+
+  private settle(req: Request): void {
+    if (req.signal && req.onAbort) req.signal.removeEventListener('abort', req.onAbort);
+    req.settled = true;
+    if (this.closing && req.res === ECANCELED && !req.aborted && !req.timedOut) {
+      req.reject?.(canceledByShutdown(req.kind.name, req.path));
+      return;
+    }
+    const outcome = outcomeOf(req, false);
+    if (outcome.ok) req.resolve?.(outcome.value);
+    else req.reject?.(outcome.error);
+  }
+
+  private settleChain(run: ChainRun): void {
+    run.settle();
+    // A failed chain must not leak the files it opened and did not close.
+    const failed = run.reqs.some((r) => !outcomeOf(r, true).ok);
+    if (!failed) return;
+    for (const req of run.reqs) {
+      const file = req.opens;
+      if (file && file.open) {
+        file.open = false;
+        const close = new Request(ops.close);
+        close.file = file;
+        this.submitted++;
+        close.resolve = () => this.releaseDirect(file);
+        close.reject = () => this.releaseDirect(file);
+        if (this.closed) {
+          this.releaseDirect(file);
+        } else {
+          this.stage(close, false);
+          if (close.cqes === 0) this.finish(close);
+        }
+      }
+    }
+  }
+
+  private releaseDirect(file: ChainFile): void {
+    if (file.index >= 0 && file.owner === this) {
+      this.directFree.push(file.index);
+      file.index = -1;
+    }
+    file.open = false;
+  }
+
+  // -------------------------------------------------------------------------
+  // Cancellation
+
+  private abortRequest(req: Request): void {
+    if (req.settled) return;
+    if (req.slot < 0) {
+      // Still queued in JS: it never reached the kernel.
+      req.dropped = true;
+      req.settled = true;
+      this.completed++;
+      req.reject?.(new AbortError(undefined, { cause: req.signal?.reason }));
+      return;
+    }
+    req.aborted = true;
+    this.cancel(req);
+  }
+
+  private abortChain(run: ChainRun): void {
+    if (run.remaining === 0) return;
+    run.aborted = true;
+    for (const req of run.reqs) req.aborted = true;
+    if (run.reqs[0].slot < 0 && !run.reqs[0].done && run.reqs[0].cqes === 0) {
+      // Queued, never staged.
+      run.dropped = true;
+      for (const req of run.reqs) req.res = ECANCELED;
+      // Never reached the kernel: release the descriptors picked for it, if any.
+      this.completed += run.reqs.length;
+      run.remaining = 0;
+      run.settle();
+      return;
+    }
+    for (const req of run.reqs) if (req.slot >= 0 && !req.done) this.cancel(req);
+  }
+
+  /** A linked request that started after our cancel looked for it gets its own cancel. */
+  private cancelNextInChain(req: Request): void {
+    const next = req.chain?.reqs[req.index + 1];
+    if (next && next.slot >= 0 && !next.done) this.cancel(next);
+  }
+
+  private cancel(req: Request): void {
+    const p = this.params;
+    p[P_OPCODE] = Opcode.ASYNC_CANCEL;
+    p[P_OP_FLAGS] = 0;
+    p[P_X1] = req.slot;
+    p[P_X2] = (req.gen << KIND_BITS) | KIND_MAIN;
+    p[P_SLOT] = req.slot;
+    p[P_TAG] = (req.gen << KIND_BITS) | KIND_CANCEL;
+    p[P_SQE_FLAGS] = 0;
+    this.prep(undefined, undefined, req);
+  }
+
+  // -------------------------------------------------------------------------
+  // Per-op fallback and shutdown
+
+  private async runOnFs(req: Request): Promise<unknown> {
+    if (req.file) throw errnoError(ENOSYS, req.kind.name, req.path, undefined, 'not supported by this kernel');
+    this.submitted++;
+    try {
+      req.res = await req.kind.fs(req);
+    } catch (err) {
+      this.completed++;
+      throw err;
+    }
+    this.completed++;
+    const outcome = outcomeOf(req, false);
+    if (outcome.ok) return outcome.value;
+    throw outcome.error;
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closing = true;
+    // Queued work never reached the kernel: it fails at once.
+    for (let item = this.queue.shift(); item; item = this.queue.shift()) {
+      if (item.dropped) continue;
+      if (item instanceof ChainRun) {
+        for (const req of item.reqs) req.res = ECANCELED;
+        this.completed += item.reqs.length;
+        item.remaining = 0;
+        item.reject?.(canceledByShutdown('chain'));
+      } else {
+        this.completed++;
+        item.settled = true;
+        item.reject?.(canceledByShutdown(item.kind.name, item.path));
+      }
+    }
+    if (this.inRing > 0) {
+      const p = this.params;
+      p[P_OPCODE] = Opcode.ASYNC_CANCEL;
+      p[P_OP_FLAGS] = IORING_ASYNC_CANCEL_ANY;
+      p[P_SLOT] = -1 >>> 0;
+      p[P_TAG] = -1 >>> 0;
+      p[P_SQE_FLAGS] = 0;
+      p[P_X1] = 0;
+      p[P_X2] = 0;
+      if (this.native.prep() === EBUSY) {
+        this.native.submit();
+        this.native.prep();
+      }
+      this.native.submit();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SHUTDOWN_WAIT_MS);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.drained = undefined;
+      for (const req of this.slots.values()) {
+        // The kernel did not give these back in time: keep their memory forever.
+        abandoned.push(req);
+        this.inRing--;
+        this.completed++;
+        req.reject?.(canceledByShutdown(req.kind.name, req.path));
+      }
+    }
+    this.closed = true;
+    this.native.close();
+  }
+}
+
+/** Whether a ring can be created here (addon loaded, kernel allows io_uring). */
+export function probeIoUring(): boolean {
+  const addon = loadAddon();
+  if (!addon) return false;
+  try {
+    const ring = new addon.NativeRing(
+      { entries: 2 },
+      () => undefined,
+      new Float64Array(new ArrayBuffer(PARAM_COUNT * 8)),
+      new Int32Array(new ArrayBuffer(16 * CQE_STRIDE * 4)),
+      new Float64Array(new ArrayBuffer(COUNTER_COUNT * 8)),
+    );
+    ring.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function uringUnavailable(reason: string): Error {
+  return codedError('ERR_URING_UNAVAILABLE', `io_uring is not available: ${reason}`);
+}
+

@@ -1,0 +1,68 @@
+#include "setup.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace uring_loop {
+
+namespace {
+
+// Flags introduced after liburing 2.3 was released may be missing from its header.
+#ifndef IORING_SETUP_SUBMIT_ALL
+#define IORING_SETUP_SUBMIT_ALL (1U << 7)
+#endif
+#ifndef IORING_SETUP_TASKRUN_FLAG
+#define IORING_SETUP_TASKRUN_FLAG (1U << 9)
+#endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
+#endif
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+
+int TryInit(io_uring* ring, const SetupOptions& options, unsigned flags) {
+  io_uring_params params;
+  std::memset(&params, 0, sizeof(params));
+  params.flags = flags | IORING_SETUP_CLAMP;
+  if (options.cq_entries) {
+    params.flags |= IORING_SETUP_CQSIZE;
+    params.cq_entries = options.cq_entries;
+  }
+  if (options.sqpoll) {
+    params.flags |= IORING_SETUP_SQPOLL;
+    params.sq_thread_idle = options.sqpoll_idle_ms;
+  }
+  return io_uring_queue_init_params(options.entries, ring, &params);
+}
+
+}  // namespace
+
+int SetupRing(io_uring* ring, const SetupOptions& options, unsigned* flags_used) {
+  // DEFER_TASKRUN runs completions only when this thread enters the kernel, so
+  // nothing interrupts JS, and the eventfd is signalled when work is queued.
+  // COOP_TASKRUN alone is avoided: its completions wait for the next syscall of
+  // this thread and would not wake a loop blocked in epoll_wait.
+  // SQPOLL cannot be combined with DEFER_TASKRUN.
+  const unsigned defer = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+                         IORING_SETUP_TASKRUN_FLAG;
+  const unsigned candidates[] = {
+      options.sqpoll ? IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_SUBMIT_ALL
+                     : defer | IORING_SETUP_SUBMIT_ALL,
+      IORING_SETUP_SUBMIT_ALL,
+      0,
+  };
+  int ret = -EINVAL;
+  for (unsigned flags : candidates) {
+    ret = TryInit(ring, options, flags);
+    if (ret == 0) {
+      *flags_used = ring->flags;
+      return 0;
+    }
+    // Only an unknown flag is worth another try; EPERM, ENOSYS, ENOMEM are final.
+    if (ret != -EINVAL) return ret;
+  }
+  return ret;
+}
+
+}  // namespace uring_loop
