@@ -117,7 +117,7 @@ export function close(fd: unknown): Request {
 export function stat(target: unknown): Request {
   const req = new Request(ops.stat);
   req.a = new Uint8Array(ops.STATX_SIZE);
-  if (typeof target === 'number' || typeof target === 'bigint') {
+  if (typeof target === 'number') {
     req.fd = integer('fd', target, 0, MAX_INT32);
   } else if (target instanceof ChainFile) {
     throw typeError('pathOrFd', 'a path or a numeric fd (statx cannot take a direct descriptor)', target);

@@ -56,8 +56,9 @@ export function fileArg(value: unknown, name = 'fd'): number | ChainFile {
 }
 
 function isDetached(view: ArrayBufferView): boolean {
-  if (view.byteLength !== 0) return false;
   try {
+    // A DataView over a detached buffer throws on byteLength; a TypedArray reports 0.
+    if (view.byteLength !== 0) return false;
     view.buffer.slice(0, 0);
     return false;
   } catch {
@@ -151,12 +152,15 @@ export function optionsArg(value: unknown): { signal: AbortSignal | undefined; t
 
 /** True for a trailing options object written where an optional positional argument goes. */
 export function isOptionsObject(value: unknown): boolean {
+  // Only an object that names an option: anything else in a positional slot is
+  // a bad argument, reported as such.
   return (
     typeof value === 'object' &&
     value !== null &&
     !ArrayBuffer.isView(value) &&
     !Array.isArray(value) &&
     !(value instanceof ChainFile) &&
-    !(value instanceof URL)
+    !(value instanceof URL) &&
+    ('signal' in value || 'timeout' in value)
   );
 }

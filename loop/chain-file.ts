@@ -12,6 +12,8 @@ export class ChainFile {
   fd = -1;
   /** True once the open succeeded and until the file is closed. */
   open = false;
+  /** True once closed: it never reopens. */
+  closed = false;
   /** The path it was opened with. */
   readonly path: string;
   /** @internal the backend that owns the descriptor */

@@ -16,7 +16,8 @@ export class FsBackend implements Backend {
   closed = false;
   private submitted = 0;
   private completed = 0;
-  private readonly live = new Set<Request>();
+  /** Running requests, each with the function that settles it early. */
+  private readonly live = new Map<Request, (res: number) => void>();
   private idle: (() => void) | undefined;
 
   constructor(entries = MAX_CHAIN) {
@@ -94,6 +95,11 @@ export class FsBackend implements Backend {
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Like the ring's cancel-all: every running op settles now with ECANCELED.
+    for (const [req, done] of [...this.live]) {
+      req.shutdown = true;
+      done(ECANCELED);
+    }
     if (this.live.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
   }
 
@@ -103,7 +109,6 @@ export class FsBackend implements Backend {
    * then ignored (its buffers stay referenced by that call until it returns).
    */
   private execute(req: Request): Promise<void> {
-    this.live.add(req);
     return new Promise<void>((resolve) => {
       let finished = false;
       let timer: NodeJS.Timeout | undefined;
@@ -113,10 +118,12 @@ export class FsBackend implements Backend {
         req.res = res;
         if (timer) clearTimeout(timer);
         if (req.signal && req.onAbort) req.signal.removeEventListener('abort', req.onAbort);
+        if (res === ECANCELED) req.kind.fsCancel?.(req);
         this.live.delete(req);
         if (this.idle && this.live.size === 0) this.idle();
         resolve();
       };
+      this.live.set(req, done);
       if (req.timeout > 0) {
         timer = setTimeout(() => {
           req.timedOut = true;
@@ -147,6 +154,7 @@ export class FsBackend implements Backend {
       const file = req.opens;
       if (!file || !file.open || file.fd < 0) continue;
       file.open = false;
+      file.closed = true;
       const fd = file.fd;
       file.fd = -1;
       await new Promise<void>((resolve) => fs.close(fd, () => resolve()));

@@ -1,5 +1,13 @@
 // Turns a finished request into its value or its error; shared by both backends.
-import { AbortError, ECANCELED, EINTR, errnoError, shortIoError, timeoutError } from './errors';
+import {
+  AbortError,
+  ECANCELED,
+  EINTR,
+  canceledByShutdown,
+  errnoError,
+  shortIoError,
+  timeoutError,
+} from './errors';
 import type { Request } from './request';
 
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -18,7 +26,11 @@ export function outcomeOf(req: Request, inChain: boolean): Outcome {
     return { ok: false, error: timeoutError(kind.name, req.timeout, req.path) };
   }
   if (req.aborted && (res === ECANCELED || res === EINTR)) {
-    return { ok: false, error: new AbortError(undefined, { cause: req.signal?.reason }) };
+    const signal = req.signal ?? req.chain?.signal;
+    return { ok: false, error: new AbortError(undefined, { cause: signal?.reason }) };
+  }
+  if (req.shutdown && res === ECANCELED) {
+    return { ok: false, error: canceledByShutdown(kind.name, req.path) };
   }
   return { ok: false, error: errnoError(res, kind.name, req.path, req.dest) };
 }

@@ -20,6 +20,8 @@ export interface OpKind {
   expected?(req: Request): number;
   /** Direct descriptors go in a field of their own (close), not through IOSQE_FIXED_FILE. */
   readonly directByIndex?: boolean;
+  /** Stops the node:fs work of a request settled early (timeout, abort, shutdown). */
+  fsCancel?(req: Request): void;
   /** Maps a kernel result that means success for this op (sleep: -ETIME). */
   normalize?(res: number): number;
 }
@@ -62,6 +64,8 @@ export class Request {
   timedOut = false;
   aborted = false;
   dropped = false;
+  /** Cancelled because the ring shut down. */
+  shutdown = false;
   settled = false;
   chain: ChainRun | null = null;
   index = 0;

@@ -408,6 +408,7 @@ export class UringBackend implements Backend {
       const file = req.opens;
       if (file && file.open) {
         file.open = false;
+        file.closed = true;
         const close = new Request(ops.close);
         close.file = file;
         this.submitted++;
@@ -429,6 +430,7 @@ export class UringBackend implements Backend {
       file.index = -1;
     }
     file.open = false;
+    file.closed = true;
   }
 
   // -------------------------------------------------------------------------

@@ -322,7 +322,7 @@ int RingCore::Prep(napi_env env, napi_value a, napi_value b) {
       ts->tv_sec = static_cast<int64_t>(ms / 1000);
       ts->tv_nsec = static_cast<long long>((ms - static_cast<double>(ts->tv_sec) * 1000) * 1e6);
       if (opcode == IORING_OP_TIMEOUT) {
-        PrepTimeout(sqe, ts);
+        PrepTimeout(sqe, ts, op_flags);
       } else {
         PrepLinkTimeout(sqe, ts);
       }

@@ -69,7 +69,9 @@ void PrepMkdirat(io_uring_sqe* sqe, const char* path, unsigned mode) {
   io_uring_prep_mkdirat(sqe, AT_FDCWD, path, mode);
 }
 
-void PrepTimeout(io_uring_sqe* sqe, __kernel_timespec* ts) { io_uring_prep_timeout(sqe, ts, 0, 0); }
+void PrepTimeout(io_uring_sqe* sqe, __kernel_timespec* ts, unsigned flags) {
+  io_uring_prep_timeout(sqe, ts, 0, flags);
+}
 
 void PrepLinkTimeout(io_uring_sqe* sqe, __kernel_timespec* ts) {
   io_uring_prep_link_timeout(sqe, ts, 0);

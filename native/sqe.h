@@ -31,7 +31,7 @@ void PrepRenameat(io_uring_sqe* sqe, const char* from, const char* to, unsigned 
 void PrepUnlinkat(io_uring_sqe* sqe, const char* path, int flags);
 void PrepMkdirat(io_uring_sqe* sqe, const char* path, unsigned mode);
 // ts must hold a __kernel_timespec; the kernel reads it when it takes the SQE.
-void PrepTimeout(io_uring_sqe* sqe, __kernel_timespec* ts);
+void PrepTimeout(io_uring_sqe* sqe, __kernel_timespec* ts, unsigned flags);
 void PrepLinkTimeout(io_uring_sqe* sqe, __kernel_timespec* ts);
 void PrepCancel(io_uring_sqe* sqe, uint64_t target, unsigned flags);
 

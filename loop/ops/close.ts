@@ -13,7 +13,10 @@ export const close: OpKind = {
     p[P_FILE_INDEX] = req.file ? req.file.index + 1 : 0;
   },
   result: (req) => {
-    if (req.file) req.file.open = false;
+    if (req.file) {
+      req.file.open = false;
+      req.file.closed = true;
+    }
     return undefined;
   },
   async fs(req) {

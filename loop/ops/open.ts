@@ -19,7 +19,7 @@ export const open: OpKind = {
   },
   result: (req, res) => {
     if (!req.opens) return res;
-    req.opens.open = true;
+    if (!req.opens.closed) req.opens.open = true;
     return req.opens;
   },
   async fs(req) {
