@@ -4,5 +4,14 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const lib = require('./dist/api/index.js');
 
-export const { Ring, Chain, ChainFile, Stats, AbortError, ChainError, isAddonLoaded, isIoUringAvailable } = lib;
+export const {
+  Ring,
+  Chain,
+  ChainFile,
+  Stats,
+  AbortError,
+  ChainError,
+  isAddonLoaded,
+  isIoUringAvailable,
+} = lib;
 export default lib;

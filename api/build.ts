@@ -39,7 +39,8 @@ function rw(
   const size = view.byteLength;
   const start = offset === undefined || offset === null ? 0 : integer('offset', offset, 0, size);
   const max = Math.min(size - start, MAX_IO_LENGTH);
-  const len = length === undefined || length === null ? max : integer('length', length, 0, MAX_IO_LENGTH);
+  const len =
+    length === undefined || length === null ? max : integer('length', length, 0, MAX_IO_LENGTH);
   if (start + len > size) throw rangeError('length', `<= ${size - start}`, len);
   req.a = view;
   req.bufOffset = start;
@@ -48,11 +49,23 @@ function rw(
   return req;
 }
 
-export function read(fd: unknown, buffer: unknown, offset?: unknown, length?: unknown, position?: unknown): Request {
+export function read(
+  fd: unknown,
+  buffer: unknown,
+  offset?: unknown,
+  length?: unknown,
+  position?: unknown,
+): Request {
   return rw(ops.read, fd, buffer, offset, length, position);
 }
 
-export function write(fd: unknown, buffer: unknown, offset?: unknown, length?: unknown, position?: unknown): Request {
+export function write(
+  fd: unknown,
+  buffer: unknown,
+  offset?: unknown,
+  length?: unknown,
+  position?: unknown,
+): Request {
   return rw(ops.write, fd, buffer, offset, length, position);
 }
 
@@ -120,7 +133,11 @@ export function stat(target: unknown): Request {
   if (typeof target === 'number') {
     req.fd = integer('fd', target, 0, MAX_INT32);
   } else if (target instanceof ChainFile) {
-    throw typeError('pathOrFd', 'a path or a numeric fd (statx cannot take a direct descriptor)', target);
+    throw typeError(
+      'pathOrFd',
+      'a path or a numeric fd (statx cannot take a direct descriptor)',
+      target,
+    );
   } else {
     const p = pathArg(target, 'pathOrFd');
     req.b = p.bytes;
@@ -169,7 +186,8 @@ export function nop(): Request {
 export function sleep(ms: unknown): Request {
   const req = new Request(ops.sleep);
   if (typeof ms !== 'number') throw typeError('ms', 'of type number', ms);
-  if (!(ms >= 0) || !Number.isFinite(ms) || ms > MAX_INT32) throw rangeError('ms', `>= 0 && <= ${MAX_INT32}`, ms);
+  if (!(ms >= 0) || !Number.isFinite(ms) || ms > MAX_INT32)
+    throw rangeError('ms', `>= 0 && <= ${MAX_INT32}`, ms);
   req.x = ms;
   req.a = new Uint8Array(16);
   return req;

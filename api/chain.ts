@@ -31,7 +31,12 @@ export class Chain {
     return this.reqs.length;
   }
 
-  private add(required: number, count: number, args: unknown[], make: (...a: unknown[]) => Request): this {
+  private add(
+    required: number,
+    count: number,
+    args: unknown[],
+    make: (...a: unknown[]) => Request,
+  ): this {
     if (this.ran) throw codedError('ERR_INVALID_STATE', 'this chain has already run');
     let opts: unknown = args[count];
     let positional = args.slice(0, count);
@@ -45,16 +50,23 @@ export class Chain {
     const req = make(...positional);
     const file = req.file;
     if (file && !file.open && !this.files.has(file)) {
-      throw valueError('fd', 'is a ChainFile that is neither open nor opened earlier in this chain');
+      throw valueError(
+        'fd',
+        'is a ChainFile that is neither open nor opened earlier in this chain',
+      );
     }
     if (opts !== undefined && opts !== null) {
       if (typeof opts !== 'object') throw typeError('options', 'of type object', opts);
       const { timeout, signal } = opts as ChainOpOptions & { signal?: unknown };
-      if (signal !== undefined) throw valueError('options.signal', 'is not supported per op in a chain: pass it to run()');
+      if (signal !== undefined)
+        throw valueError('options.signal', 'is not supported per op in a chain: pass it to run()');
       if (timeout !== undefined) {
-        if (typeof timeout !== 'number') throw typeError('options.timeout', 'of type number', timeout);
+        if (typeof timeout !== 'number')
+          throw typeError('options.timeout', 'of type number', timeout);
         if (!(timeout > 0) || !Number.isFinite(timeout) || timeout > 2 ** 31 - 1) {
-          const error = new RangeError(`The value of "options.timeout" is out of range. Received ${timeout}`);
+          const error = new RangeError(
+            `The value of "options.timeout" is out of range. Received ${timeout}`,
+          );
           (error as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
           throw error;
         }
@@ -71,7 +83,12 @@ export class Chain {
    * same ChainFile, usable with ring ops until closed. If the chain fails, a file
    * it opened and did not close is closed for you.
    */
-  open(path: string | Buffer | URL, flags?: string | number, mode?: number, options?: ChainOpOptions): ChainFile {
+  open(
+    path: string | Buffer | URL,
+    flags?: string | number,
+    mode?: number,
+    options?: ChainOpOptions,
+  ): ChainFile {
     if (this.ran) throw codedError('ERR_INVALID_STATE', 'this chain has already run');
     const args = [path, flags, mode, options];
     this.add(1, 3, args, build.open);
@@ -87,22 +104,46 @@ export class Chain {
     return this.add(1, 1, args, build.close);
   }
 
-  read(fd: number | ChainFile, buffer: NodeJS.ArrayBufferView, offset?: number, length?: number, position?: number | bigint | null, options?: ChainOpOptions): this;
+  read(
+    fd: number | ChainFile,
+    buffer: NodeJS.ArrayBufferView,
+    offset?: number,
+    length?: number,
+    position?: number | bigint | null,
+    options?: ChainOpOptions,
+  ): this;
   read(...args: unknown[]): this {
     return this.add(2, 5, args, build.read);
   }
 
-  write(fd: number | ChainFile, buffer: NodeJS.ArrayBufferView, offset?: number, length?: number, position?: number | bigint | null, options?: ChainOpOptions): this;
+  write(
+    fd: number | ChainFile,
+    buffer: NodeJS.ArrayBufferView,
+    offset?: number,
+    length?: number,
+    position?: number | bigint | null,
+    options?: ChainOpOptions,
+  ): this;
   write(...args: unknown[]): this {
     return this.add(2, 5, args, build.write);
   }
 
-  readv(fd: number | ChainFile, buffers: NodeJS.ArrayBufferView[], position?: number | bigint | null, options?: ChainOpOptions): this;
+  readv(
+    fd: number | ChainFile,
+    buffers: NodeJS.ArrayBufferView[],
+    position?: number | bigint | null,
+    options?: ChainOpOptions,
+  ): this;
   readv(...args: unknown[]): this {
     return this.add(2, 3, args, build.readv);
   }
 
-  writev(fd: number | ChainFile, buffers: NodeJS.ArrayBufferView[], position?: number | bigint | null, options?: ChainOpOptions): this;
+  writev(
+    fd: number | ChainFile,
+    buffers: NodeJS.ArrayBufferView[],
+    position?: number | bigint | null,
+    options?: ChainOpOptions,
+  ): this;
   writev(...args: unknown[]): this {
     return this.add(2, 3, args, build.writev);
   }
@@ -117,7 +158,13 @@ export class Chain {
     return this.add(1, 1, args, build.fdatasync);
   }
 
-  fallocate(fd: number | ChainFile, offset: number, length: number, mode?: number, options?: ChainOpOptions): this;
+  fallocate(
+    fd: number | ChainFile,
+    offset: number,
+    length: number,
+    mode?: number,
+    options?: ChainOpOptions,
+  ): this;
   fallocate(...args: unknown[]): this {
     return this.add(3, 4, args, build.fallocate);
   }
@@ -142,7 +189,11 @@ export class Chain {
     return this.add(1, 1, args, build.rmdir);
   }
 
-  rename(oldPath: string | Buffer | URL, newPath: string | Buffer | URL, options?: ChainOpOptions): this;
+  rename(
+    oldPath: string | Buffer | URL,
+    newPath: string | Buffer | URL,
+    options?: ChainOpOptions,
+  ): this;
   rename(...args: unknown[]): this {
     return this.add(2, 2, args, build.rename);
   }
@@ -168,7 +219,8 @@ export class Chain {
    * write counts as one — after which the remaining ops report ECANCELED.
    */
   run(options?: RunOptions): Promise<unknown[]> {
-    if (this.ran) return Promise.reject(codedError('ERR_INVALID_STATE', 'this chain has already run'));
+    if (this.ran)
+      return Promise.reject(codedError('ERR_INVALID_STATE', 'this chain has already run'));
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       if (typeof options !== 'object' || options === null) {

@@ -10,7 +10,14 @@ import type { Stats } from '../loop/stats';
 import { UringBackend, uringUnavailable } from '../loop/uring-backend';
 import * as build from './build';
 import { Chain } from './chain';
-import { integer, isOptionsObject, optionsArg, typeError, valueError, type OpOptions } from './validate';
+import {
+  integer,
+  isOptionsObject,
+  optionsArg,
+  typeError,
+  valueError,
+  type OpOptions,
+} from './validate';
 
 export interface RingOptions {
   /** SQ size (rounded up to a power of two by the kernel). Default 256. */
@@ -67,17 +74,22 @@ function pickBackend(options: RingOptions): Backend {
 
 function checkOptions(options: unknown): RingOptions {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) throw typeError('options', 'of type object', options);
+  if (typeof options !== 'object' || options === null)
+    throw typeError('options', 'of type object', options);
   const o = options as RingOptions;
   if (o.entries !== undefined) integer('options.entries', o.entries, 1, 32768);
   if (o.cqEntries !== undefined) integer('options.cqEntries', o.cqEntries, o.entries ?? 1, 65536);
   if (o.directFiles !== undefined) integer('options.directFiles', o.directFiles, 0, 65536);
   if (o.backend !== undefined && !['auto', 'io_uring', 'fs'].includes(o.backend)) {
-    throw valueError('options.backend', `must be 'auto', 'io_uring' or 'fs'. Received ${JSON.stringify(o.backend)}`);
+    throw valueError(
+      'options.backend',
+      `must be 'auto', 'io_uring' or 'fs'. Received ${JSON.stringify(o.backend)}`,
+    );
   }
   const sq = o.sqpoll;
   if (sq !== undefined && typeof sq !== 'boolean') {
-    if (typeof sq !== 'object' || sq === null) throw typeError('options.sqpoll', 'a boolean or { idleMs }', sq);
+    if (typeof sq !== 'object' || sq === null)
+      throw typeError('options.sqpoll', 'a boolean or { idleMs }', sq);
     integer('options.sqpoll.idleMs', sq.idleMs, 0, 60_000);
   }
   return o;
@@ -109,11 +121,22 @@ export class Ring {
   }
 
   /** Details of the live ring: setup flags, SQ/CQ sizes, supported opcodes. */
-  get features(): { setupFlags: number; sqEntries: number; cqEntries: number; directFiles: number; opcodes: number[] } | null {
+  get features(): {
+    setupFlags: number;
+    sqEntries: number;
+    cqEntries: number;
+    directFiles: number;
+    opcodes: number[];
+  } | null {
     return this.impl instanceof UringBackend ? { ...this.impl.info } : null;
   }
 
-  private submit(required: number, count: number, args: unknown[], make: (...a: unknown[]) => Request): Promise<never> {
+  private submit(
+    required: number,
+    count: number,
+    args: unknown[],
+    make: (...a: unknown[]) => Request,
+  ): Promise<never> {
     let req: Request;
     try {
       const [positional, opts] = split(args, required, count);
@@ -128,7 +151,12 @@ export class Ring {
   }
 
   /** Opens `path` (flags as node:fs: 'r', 'w', 'a+', ... or a number); resolves with the fd. */
-  open(path: string | Buffer | URL, flags?: string | number, mode?: number, options?: OpOptions): Promise<number>;
+  open(
+    path: string | Buffer | URL,
+    flags?: string | number,
+    mode?: number,
+    options?: OpOptions,
+  ): Promise<number>;
   open(...args: unknown[]): Promise<number> {
     return this.submit(1, 3, args, build.open);
   }
@@ -163,12 +191,22 @@ export class Ring {
     return this.submit(2, 5, args, build.write);
   }
 
-  readv(fd: number | ChainFile, buffers: NodeJS.ArrayBufferView[], position?: number | bigint | null, options?: OpOptions): Promise<number>;
+  readv(
+    fd: number | ChainFile,
+    buffers: NodeJS.ArrayBufferView[],
+    position?: number | bigint | null,
+    options?: OpOptions,
+  ): Promise<number>;
   readv(...args: unknown[]): Promise<number> {
     return this.submit(2, 3, args, build.readv);
   }
 
-  writev(fd: number | ChainFile, buffers: NodeJS.ArrayBufferView[], position?: number | bigint | null, options?: OpOptions): Promise<number>;
+  writev(
+    fd: number | ChainFile,
+    buffers: NodeJS.ArrayBufferView[],
+    position?: number | bigint | null,
+    options?: OpOptions,
+  ): Promise<number>;
   writev(...args: unknown[]): Promise<number> {
     return this.submit(2, 3, args, build.writev);
   }
@@ -184,7 +222,13 @@ export class Ring {
   }
 
   /** fallocate(2): mode 0 allocates and extends the file size. */
-  fallocate(fd: number | ChainFile, offset: number, length: number, mode?: number, options?: OpOptions): Promise<void>;
+  fallocate(
+    fd: number | ChainFile,
+    offset: number,
+    length: number,
+    mode?: number,
+    options?: OpOptions,
+  ): Promise<void>;
   fallocate(...args: unknown[]): Promise<void> {
     return this.submit(3, 4, args, build.fallocate);
   }
@@ -210,7 +254,11 @@ export class Ring {
     return this.submit(1, 1, args, build.rmdir);
   }
 
-  rename(oldPath: string | Buffer | URL, newPath: string | Buffer | URL, options?: OpOptions): Promise<void>;
+  rename(
+    oldPath: string | Buffer | URL,
+    newPath: string | Buffer | URL,
+    options?: OpOptions,
+  ): Promise<void>;
   rename(...args: unknown[]): Promise<void> {
     return this.submit(2, 2, args, build.rename);
   }

@@ -18,7 +18,9 @@ function describe(value: unknown): string {
 }
 
 export function typeError(name: string, expected: string, value: unknown): TypeError {
-  const error = new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(value)}`);
+  const error = new TypeError(
+    `The "${name}" argument must be ${expected}. Received ${describe(value)}`,
+  );
   (error as TypeError & { code: string }).code = 'ERR_INVALID_ARG_TYPE';
   return error;
 }
@@ -40,7 +42,8 @@ export function rangeError(name: string, range: string, value: unknown): RangeEr
 /** An integer in [min, max]; bigints are accepted when they fit. */
 export function integer(name: string, value: unknown, min: number, max: number): number {
   if (typeof value === 'bigint') {
-    if (value < BigInt(min) || value > BigInt(max)) throw rangeError(name, `>= ${min} && <= ${max}`, value);
+    if (value < BigInt(min) || value > BigInt(max))
+      throw rangeError(name, `>= ${min} && <= ${max}`, value);
     return Number(value);
   }
   if (typeof value !== 'number') throw typeError(name, 'of type number', value);
@@ -96,7 +99,8 @@ export function pathArg(value: unknown, name = 'path'): { bytes: Buffer; text: s
     text = value;
     bytes = Buffer.from(value, 'utf8');
   } else if (value instanceof URL) {
-    if (value.protocol !== 'file:') throw valueError(name, `must be a file: URL. Received ${value.href}`);
+    if (value.protocol !== 'file:')
+      throw valueError(name, `must be a file: URL. Received ${value.href}`);
     text = fileURLToPath(value);
     bytes = Buffer.from(text, 'utf8');
   } else if (Buffer.isBuffer(value) || value instanceof Uint8Array) {
@@ -106,10 +110,14 @@ export function pathArg(value: unknown, name = 'path'): { bytes: Buffer; text: s
     throw typeError(name, 'of type string or an instance of Buffer or URL', value);
   }
   if (bytes.includes(0)) {
-    throw valueError(name, `must be a string, Uint8Array, or URL without null bytes. Received ${JSON.stringify(text)}`);
+    throw valueError(
+      name,
+      `must be a string, Uint8Array, or URL without null bytes. Received ${JSON.stringify(text)}`,
+    );
   }
   if (bytes.length === 0) throw valueError(name, 'must not be empty');
-  if (bytes.length >= 4096) throw rangeError(`${name}.length`, '< 4096 bytes (PATH_MAX)', bytes.length);
+  if (bytes.length >= 4096)
+    throw rangeError(`${name}.length`, '< 4096 bytes (PATH_MAX)', bytes.length);
   const terminated = Buffer.allocUnsafe(bytes.length + 1);
   bytes.copy(terminated);
   terminated[bytes.length] = 0;
@@ -119,7 +127,11 @@ export function pathArg(value: unknown, name = 'path'): { bytes: Buffer; text: s
 export function modeArg(value: unknown, fallback: number, name = 'mode'): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value === 'string') {
-    if (!/^[0-7]+$/.test(value)) throw valueError(name, `must be a 32-bit unsigned integer or an octal string. Received ${JSON.stringify(value)}`);
+    if (!/^[0-7]+$/.test(value))
+      throw valueError(
+        name,
+        `must be a 32-bit unsigned integer or an octal string. Received ${JSON.stringify(value)}`,
+      );
     value = parseInt(value, 8);
   }
   return integer(name, value, 0, 0o7777);

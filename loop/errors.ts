@@ -82,7 +82,8 @@ export function shortIoError(syscall: string, bytes: number, expected: number): 
   return error;
 }
 
-export type SettledResult = { status: 'fulfilled'; value: unknown } | { status: 'rejected'; reason: unknown };
+export type SettledResult =
+  { status: 'fulfilled'; value: unknown } | { status: 'rejected'; reason: unknown };
 
 /** Rejection of `chain.run()`: which op failed, why, and what every op did. */
 export class ChainError extends Error {
@@ -113,5 +114,11 @@ export function closedError(): CodedError {
 }
 
 export function canceledByShutdown(syscall: string, path?: string): ErrnoError {
-  return errnoError(ECANCELED, syscall, path, undefined, 'operation canceled: the ring was shut down');
+  return errnoError(
+    ECANCELED,
+    syscall,
+    path,
+    undefined,
+    'operation canceled: the ring was shut down',
+  );
 }

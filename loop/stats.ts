@@ -75,7 +75,8 @@ export class Stats {
   static fromStatx(buf: Uint8Array): Stats {
     const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const u64 = (at: number) => Number(v.getBigUint64(at, true));
-    const time = (at: number) => Number(v.getBigInt64(at, true)) * 1000 + v.getUint32(at + 8, true) / 1e6;
+    const time = (at: number) =>
+      Number(v.getBigInt64(at, true)) * 1000 + v.getUint32(at + 8, true) / 1e6;
     const s = new Stats();
     s.blksize = v.getUint32(4, true);
     s.nlink = v.getUint32(16, true);

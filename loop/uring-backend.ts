@@ -168,12 +168,24 @@ export class UringBackend implements Backend {
       const unsupported = !this.supports(req.kind);
       if (unsupported || (req.timeout > 0 && !this.opcodes.has(Opcode.LINK_TIMEOUT))) {
         return Promise.reject(
-          errnoError(ENOSYS, req.kind.name, req.path, undefined, 'not supported in a chain by this kernel'),
+          errnoError(
+            ENOSYS,
+            req.kind.name,
+            req.path,
+            undefined,
+            'not supported in a chain by this kernel',
+          ),
         );
       }
       if (req.opens && this.info.directFiles === 0) {
         return Promise.reject(
-          errnoError(ENOSYS, 'open', req.path, undefined, 'direct descriptors are not supported by this kernel'),
+          errnoError(
+            ENOSYS,
+            'open',
+            req.path,
+            undefined,
+            'direct descriptors are not supported by this kernel',
+          ),
         );
       }
     }
@@ -236,7 +248,8 @@ export class UringBackend implements Backend {
     p[P_SLOT] = slot;
     p[P_TAG] = (req.gen << KIND_BITS) | KIND_MAIN;
     p[P_SQE_FLAGS] =
-      (req.file && !req.kind.directByIndex ? IOSQE_FIXED_FILE : 0) | (linkNext || req.timeout > 0 ? IOSQE_IO_LINK : 0);
+      (req.file && !req.kind.directByIndex ? IOSQE_FIXED_FILE : 0) |
+      (linkNext || req.timeout > 0 ? IOSQE_IO_LINK : 0);
     this.prep(req.a, req.b, req);
     if (req.timeout > 0) {
       req.ts ??= new Uint8Array(16);
@@ -273,7 +286,8 @@ export class UringBackend implements Backend {
       if (!req.opens) continue;
       const index = this.directFree.pop();
       if (index === undefined) {
-        for (const other of run.reqs) if (other.opens && other.opens.index >= 0) this.releaseDirect(other.opens);
+        for (const other of run.reqs)
+          if (other.opens && other.opens.index >= 0) this.releaseDirect(other.opens);
         this.failUnstagedChain(run, EMFILE);
         return;
       }
@@ -489,7 +503,8 @@ export class UringBackend implements Backend {
   // Per-op fallback and shutdown
 
   private async runOnFs(req: Request): Promise<unknown> {
-    if (req.file) throw errnoError(ENOSYS, req.kind.name, req.path, undefined, 'not supported by this kernel');
+    if (req.file)
+      throw errnoError(ENOSYS, req.kind.name, req.path, undefined, 'not supported by this kernel');
     this.submitted++;
     try {
       req.res = await req.kind.fs(req);
@@ -577,4 +592,3 @@ export function probeIoUring(): boolean {
 export function uringUnavailable(reason: string): Error {
   return codedError('ERR_URING_UNAVAILABLE', `io_uring is not available: ${reason}`);
 }
-

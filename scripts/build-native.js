@@ -36,7 +36,10 @@ function tryInstallLiburing() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
   if (update.status !== 0) return false;
-  const install = spawnSync('apt-get', ['install', '-y', 'liburing-dev'], { stdio: 'inherit', env });
+  const install = spawnSync('apt-get', ['install', '-y', 'liburing-dev'], {
+    stdio: 'inherit',
+    env,
+  });
   return install.status === 0 && hasLiburingHeaders();
 }
 

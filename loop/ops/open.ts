@@ -23,7 +23,9 @@ export const open: OpKind = {
     return req.opens;
   },
   async fs(req) {
-    const fd = await fsCall<number>(req, (cb) => fs.open(req.path as string, req.flags, req.mode, cb));
+    const fd = await fsCall<number>(req, (cb) =>
+      fs.open(req.path as string, req.flags, req.mode, cb),
+    );
     if (req.opens) req.opens.fd = fd;
     return fd;
   },

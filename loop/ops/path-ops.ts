@@ -33,9 +33,9 @@ export const mkdir: OpKind = {
   },
   result: () => undefined,
   fs(req) {
-    return fsCall<void>(req, (cb) => fs.mkdir(req.path as string, { mode: req.mode }, (err) => cb(err, undefined))).then(
-      () => 0,
-    );
+    return fsCall<void>(req, (cb) =>
+      fs.mkdir(req.path as string, { mode: req.mode }, (err) => cb(err, undefined)),
+    ).then(() => 0);
   },
 };
 

@@ -37,4 +37,3 @@ export const stat: OpKind = {
     return 0;
   },
 };
-
