@@ -301,6 +301,30 @@ describeBackends('chain', (backend, t) => {
       }
     });
 
+    it('a 1-entry ring runs 1-op chains and single ops; a 2-op chain is a RangeError', async function () {
+      const tiny = new Ring({ backend, entries: 1 });
+      try {
+        const p = t.file('tiny.bin');
+        const fd = fs.openSync(p, 'w+');
+        t.defer(() => fs.closeSync(fd));
+        const ops = [];
+        for (let i = 0; i < 300; i++) {
+          ops.push(tiny.chain().write(fd, Buffer.from([i & 0xff]), 0, 1, i).run());
+          ops.push(tiny.nop());
+        }
+        const results = await Promise.all(ops);
+        for (let i = 0; i < 300; i++) expect(results[2 * i]).to.deep.equal([1]);
+        const content = fs.readFileSync(p);
+        expect(content.length).to.equal(300);
+        for (let i = 0; i < 300; i++) expect(content[i]).to.equal(i & 0xff);
+        const err = await rejectionOf(() => tiny.chain().nop().nop().run(), 'chain.run()');
+        expect(err).to.be.instanceOf(RangeError);
+        expect(await tiny.nop()).to.equal(undefined);
+      } finally {
+        await tiny.shutdown();
+      }
+    });
+
     it('run() twice rejects with ERR_INVALID_STATE (after completion and while running)', async function () {
       const c = t.ring.chain().nop();
       expect(await c.run()).to.deep.equal([undefined]);

@@ -339,6 +339,66 @@ function fixture(name) {
     });
   });
 
+  describe('small rings and chains', function () {
+    it('per-op timeouts count as SQEs: a chain that needs more SQEs than the SQ is a RangeError', async function () {
+      // IORING_OP_LINK_TIMEOUT takes an SQE of its own: 3 ops with timeouts need 6 SQEs
+      const ring = newRing({ entries: 4 });
+      const fits = await ring.chain().nop({ timeout: 1000 }).nop({ timeout: 1000 }).run();
+      expect(fits).to.deep.equal([undefined, undefined]);
+      const err = await rejectionOf(
+        () => ring.chain().nop({ timeout: 1000 }).nop({ timeout: 1000 }).nop({ timeout: 1000 }).run(),
+        'chain.run()',
+      );
+      expect(err).to.be.instanceOf(RangeError);
+      expect(await ring.nop()).to.equal(undefined);
+    });
+
+    it('many 3-op chains on a 4-entry ring never straddle submissions: every read sees its own chain\'s writes', async function () {
+      this.timeout(60000);
+      const ring = newRing({ entries: 4 });
+      const p = t.file('straddle.bin');
+      const fd = fs.openSync(p, 'w+');
+      t.defer(() => fs.closeSync(fd));
+      const N = 2000;
+      const reads = Array.from({ length: N }, () => Buffer.alloc(8));
+      const runs = [];
+      for (let i = 0; i < N; i++) {
+        runs.push(
+          ring
+            .chain()
+            .write(fd, Buffer.from(`A${String(i).padStart(6, '0')}|`), 0, 8, i * 8)
+            .write(fd, Buffer.from(`B${String(i).padStart(6, '0')}|`), 0, 8, i * 8)
+            .read(fd, reads[i], 0, 8, i * 8)
+            .run(),
+        );
+        if (i % 7 === 0) runs.push(ring.nop()); // odd-sized fillers so chains land at every SQ offset
+      }
+      await Promise.all(runs);
+      reads.forEach((b, i) => expect(b.toString(), `chain ${i}`).to.equal(`B${String(i).padStart(6, '0')}|`));
+    });
+
+    it("sqpoll: { idleMs } gives a working ring with a kernel 'iou-sqp' thread", async function () {
+      const taskNames = () =>
+        fs.readdirSync('/proc/self/task').map((tid) => {
+          try {
+            return fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+          } catch {
+            return '';
+          }
+        });
+      const ring = newRing({ sqpoll: { idleMs: 1000 } });
+      expect(ring.backend).to.equal('io_uring');
+      const p = t.file('sqpoll.bin');
+      const fd = fs.openSync(p, 'w+');
+      t.defer(() => fs.closeSync(fd));
+      const writes = Array.from({ length: 64 }, (_, i) => ring.write(fd, Buffer.from([i]), 0, 1, i));
+      expect(await Promise.all(writes)).to.deep.equal(new Array(64).fill(1));
+      expect(await ring.chain().fdatasync(fd).nop().run()).to.deep.equal([undefined, undefined]);
+      expect(fs.readFileSync(p)).to.deep.equal(Buffer.from(Array.from({ length: 64 }, (_, i) => i)));
+      expect(taskNames().filter((n) => n.startsWith('iou-sqp')), 'SQPOLL thread').to.have.length.at.least(1);
+    });
+  });
+
   describe('worker threads', function () {
     /** Starts a worker and records its messages, errors and exit from the very start. */
     function startWorker(file, workerData) {
