@@ -19,7 +19,9 @@ async function main() {
     try {
       await ring.sleep(10_000, { signal: controller.signal });
     } catch (err) {
-      console.log(`aborted sleep: ${err.name} after ${Date.now() - t} ms (cause: ${err.cause.message})`);
+      console.log(
+        `aborted sleep: ${err.name} after ${Date.now() - t} ms (cause: ${err.cause.message})`,
+      );
     }
 
     // 2. A read from a FIFO nobody writes to, with a 50 ms deadline.
@@ -47,7 +49,9 @@ async function main() {
     } catch (err) {
       if (!(err instanceof ChainError)) throw err;
       const outcomes = err.results.map((r) => (r.status === 'fulfilled' ? 'ok' : r.reason.code));
-      console.log(`chain: op ${err.index} failed with ${err.cause.code}; outcomes [${outcomes.join(', ')}]`);
+      console.log(
+        `chain: op ${err.index} failed with ${err.cause.code}; outcomes [${outcomes.join(', ')}]`,
+      );
       console.log(`  the file the chain opened was closed for us: ${!file.open}`);
     }
   } finally {

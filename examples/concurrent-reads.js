@@ -42,7 +42,9 @@ async function main() {
     await ring.close(fd);
     const s = ring.stats();
     console.log(`concurrent reads (${checked} x 4 KiB at random offsets, ${IN_FLIGHT} in flight):`);
-    console.log(`  ${Math.round(checked / seconds).toLocaleString('en-US')} reads/s, every block verified`);
+    console.log(
+      `  ${Math.round(checked / seconds).toLocaleString('en-US')} reads/s, every block verified`,
+    );
     console.log(`  ${(s.sqesSubmitted / Math.max(1, s.submitCalls)).toFixed(1)} SQEs per submit`);
   } finally {
     await ring.shutdown();

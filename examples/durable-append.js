@@ -66,7 +66,9 @@ async function main() {
     const size = fs.statSync(path.join(dir, 'ring.log')).size;
     if (size !== RECORDS * RECORD_SIZE) throw new Error(`log has ${size} bytes`);
     const rate = (r) => Math.round(RECORDS / r.seconds).toLocaleString('en-US');
-    console.log(`durable appends (${RECORDS} x ${RECORD_SIZE} B, ${IN_FLIGHT} in flight, write -> fdatasync):`);
+    console.log(
+      `durable appends (${RECORDS} x ${RECORD_SIZE} B, ${IN_FLIGHT} in flight, write -> fdatasync):`,
+    );
     console.log(`  uring-loop (${ring.backend}): ${rate(ring)} records/s`);
     console.log(`  fs.promises:         ${rate(node)} records/s`);
     console.log(

@@ -388,7 +388,7 @@ export class UringBackend implements Backend {
     this.sqesInFlight -= req.cqes;
     req.cqes = 0;
     this.completed++;
-    if (req.kind === ops.close && req.file && req.res >= 0) this.releaseDirect(req.file);
+    if (req.kind.directByIndex && req.file && req.res >= 0) this.releaseDirect(req.file);
     const run = req.chain;
     if (run) {
       if (req.opens && !req.opens.open && req.opens.index >= 0 && req.res < 0) {
