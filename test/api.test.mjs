@@ -52,9 +52,27 @@ describe('API shape', function () {
         const ring = new esm.Ring({ backend });
         try {
           for (const m of [
-            'open', 'close', 'read', 'write', 'readv', 'writev', 'fsync', 'fdatasync', 'fallocate',
-            'ftruncate', 'stat', 'unlink', 'rmdir', 'rename', 'mkdir', 'nop', 'sleep', 'chain',
-            'stats', 'supports', 'shutdown',
+            'open',
+            'close',
+            'read',
+            'write',
+            'readv',
+            'writev',
+            'fsync',
+            'fdatasync',
+            'fallocate',
+            'ftruncate',
+            'stat',
+            'unlink',
+            'rmdir',
+            'rename',
+            'mkdir',
+            'nop',
+            'sleep',
+            'chain',
+            'stats',
+            'supports',
+            'shutdown',
           ]) {
             expect(ring[m], m).to.be.a('function');
           }

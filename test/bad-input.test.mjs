@@ -98,7 +98,11 @@ const BAD_BUFFERS = [
   ['a number', () => 42, ARG_TYPE],
   ['null', () => null, ARG_TYPE],
   ['an array of numbers', () => [1, 2, 3], ARG_TYPE],
-  ['a fake view ({ byteLength, buffer })', () => ({ byteLength: 4, buffer: new ArrayBuffer(4) }), ARG_TYPE],
+  [
+    'a fake view ({ byteLength, buffer })',
+    () => ({ byteLength: 4, buffer: new ArrayBuffer(4) }),
+    ARG_TYPE,
+  ],
   ['a detached Uint8Array', detachedUint8Array, ARG_VALUE],
   ['a detached DataView', detachedDataView, ARG_VALUE],
 ];
@@ -107,7 +111,11 @@ for (const op of ['read', 'write']) {
     cases.push({ title: `${op}(buffer = ${desc})`, call: (r, e) => r[op](e.fd, make()), spec });
   }
 }
-cases.push({ title: 'read(buffer = a string)', call: (r, e) => r.read(e.fd, 'abc'), spec: ARG_TYPE });
+cases.push({
+  title: 'read(buffer = a string)',
+  call: (r, e) => r.read(e.fd, 'abc'),
+  spec: ARG_TYPE,
+});
 
 // e.buf is 10 bytes long
 const BAD_RANGES = [
@@ -131,7 +139,11 @@ const BAD_RANGES = [
 ];
 for (const op of ['read', 'write']) {
   for (const [desc, [off, len, pos], spec] of BAD_RANGES) {
-    cases.push({ title: `${op}(${desc})`, call: (r, e) => r[op](e.fd, e.buf, off, len, pos), spec });
+    cases.push({
+      title: `${op}(${desc})`,
+      call: (r, e) => r[op](e.fd, e.buf, off, len, pos),
+      spec,
+    });
   }
 }
 
@@ -147,25 +159,49 @@ for (const op of ['readv', 'writev']) {
   for (const [desc, make, spec] of BAD_VECTORS) {
     cases.push({ title: `${op}(${desc})`, call: (r, e) => r[op](e.fd, make(), 0), spec });
   }
-  cases.push({ title: `${op}(position -2)`, call: (r, e) => r[op](e.fd, [e.buf], -2), spec: OUT_OF_RANGE });
-  cases.push({ title: `${op}(position 1.5)`, call: (r, e) => r[op](e.fd, [e.buf], 1.5), spec: OUT_OF_RANGE });
-  cases.push({ title: `${op}(position '0')`, call: (r, e) => r[op](e.fd, [e.buf], '0'), spec: ARG_TYPE });
+  cases.push({
+    title: `${op}(position -2)`,
+    call: (r, e) => r[op](e.fd, [e.buf], -2),
+    spec: OUT_OF_RANGE,
+  });
+  cases.push({
+    title: `${op}(position 1.5)`,
+    call: (r, e) => r[op](e.fd, [e.buf], 1.5),
+    spec: OUT_OF_RANGE,
+  });
+  cases.push({
+    title: `${op}(position '0')`,
+    call: (r, e) => r[op](e.fd, [e.buf], '0'),
+    spec: ARG_TYPE,
+  });
 }
 
 cases.push(
   { title: 'fallocate(offset -1)', call: (r, e) => r.fallocate(e.fd, -1, 16), spec: OUT_OF_RANGE },
-  { title: 'fallocate(offset 1.5)', call: (r, e) => r.fallocate(e.fd, 1.5, 16), spec: OUT_OF_RANGE },
+  {
+    title: 'fallocate(offset 1.5)',
+    call: (r, e) => r.fallocate(e.fd, 1.5, 16),
+    spec: OUT_OF_RANGE,
+  },
   { title: "fallocate(offset 'x')", call: (r, e) => r.fallocate(e.fd, 'x', 16), spec: ARG_TYPE },
   { title: 'fallocate(length -1)', call: (r, e) => r.fallocate(e.fd, 0, -1), spec: OUT_OF_RANGE },
   { title: 'fallocate(length NaN)', call: (r, e) => r.fallocate(e.fd, 0, NaN), spec: NAN_ERROR },
-  { title: 'fallocate(length 2**53 + 2)', call: (r, e) => r.fallocate(e.fd, 0, 2 ** 53 + 2), spec: OUT_OF_RANGE },
+  {
+    title: 'fallocate(length 2**53 + 2)',
+    call: (r, e) => r.fallocate(e.fd, 0, 2 ** 53 + 2),
+    spec: OUT_OF_RANGE,
+  },
   { title: "fallocate(mode 'x')", call: (r, e) => r.fallocate(e.fd, 0, 16, 'x'), spec: ARG_TYPE },
   { title: 'fallocate(mode -1)', call: (r, e) => r.fallocate(e.fd, 0, 16, -1), spec: OUT_OF_RANGE },
   { title: 'ftruncate(length -1)', call: (r, e) => r.ftruncate(e.fd, -1), spec: OUT_OF_RANGE },
   { title: 'ftruncate(length 1.5)', call: (r, e) => r.ftruncate(e.fd, 1.5), spec: OUT_OF_RANGE },
   { title: 'ftruncate(length NaN)', call: (r, e) => r.ftruncate(e.fd, NaN), spec: NAN_ERROR },
   { title: "ftruncate(length 'x')", call: (r, e) => r.ftruncate(e.fd, 'x'), spec: ARG_TYPE },
-  { title: 'ftruncate(length 2**53 + 2)', call: (r, e) => r.ftruncate(e.fd, 2 ** 53 + 2), spec: OUT_OF_RANGE },
+  {
+    title: 'ftruncate(length 2**53 + 2)',
+    call: (r, e) => r.ftruncate(e.fd, 2 ** 53 + 2),
+    spec: OUT_OF_RANGE,
+  },
 );
 
 // paths: a NUL byte must be rejected, not silently truncated to the prefix (e.dir/'a')
@@ -193,12 +229,20 @@ for (const [op, call] of Object.entries(PATH_OPS)) {
 }
 
 cases.push(
-  { title: "open(flags = 'bogus')", call: (r, e) => r.open(e.fresh, 'bogus'), spec: ANY_TYPE_ERROR },
+  {
+    title: "open(flags = 'bogus')",
+    call: (r, e) => r.open(e.fresh, 'bogus'),
+    spec: ANY_TYPE_ERROR,
+  },
   { title: "open(flags = 'rw')", call: (r, e) => r.open(e.fresh, 'rw'), spec: ANY_TYPE_ERROR },
   { title: 'open(flags = true)', call: (r, e) => r.open(e.fresh, true), spec: ANY_TYPE_ERROR },
   { title: 'open(mode = -1)', call: (r, e) => r.open(e.fresh, 'w', -1), spec: OUT_OF_RANGE },
   { title: 'open(mode = 1.5)', call: (r, e) => r.open(e.fresh, 'w', 1.5), spec: OUT_OF_RANGE },
-  { title: 'open(mode = 2**32)', call: (r, e) => r.open(e.fresh, 'w', 2 ** 32), spec: OUT_OF_RANGE },
+  {
+    title: 'open(mode = 2**32)',
+    call: (r, e) => r.open(e.fresh, 'w', 2 ** 32),
+    spec: OUT_OF_RANGE,
+  },
   { title: 'open(mode = true)', call: (r, e) => r.open(e.fresh, 'w', true), spec: ARG_TYPE },
   { title: 'mkdir(mode = -1)', call: (r, e) => r.mkdir(e.fresh, -1), spec: OUT_OF_RANGE },
   { title: 'mkdir(mode = true)', call: (r, e) => r.mkdir(e.fresh, true), spec: ARG_TYPE },
@@ -220,9 +264,17 @@ const BAD_OPTIONS = [
 ];
 for (const [desc, opts, spec] of BAD_OPTIONS) {
   cases.push({ title: `nop({ ${desc} })`, call: (r) => r.nop(opts), spec });
-  cases.push({ title: `write(..., { ${desc} })`, call: (r, e) => r.write(e.fd, e.buf, 0, 1, 0, opts), spec });
+  cases.push({
+    title: `write(..., { ${desc} })`,
+    call: (r, e) => r.write(e.fd, e.buf, 0, 1, 0, opts),
+    spec,
+  });
   cases.push({ title: `sleep(10, { ${desc} })`, call: (r) => r.sleep(10, opts), spec });
-  cases.push({ title: `open(..., { ${desc} })`, call: (r, e) => r.open(e.fresh, 'w', 0o666, opts), spec });
+  cases.push({
+    title: `open(..., { ${desc} })`,
+    call: (r, e) => r.open(e.fresh, 'w', 0o666, opts),
+    spec,
+  });
 }
 cases.push(
   { title: 'nop(42) (options not an object)', call: (r) => r.nop(42), spec: ARG_TYPE },
@@ -271,7 +323,10 @@ describeBackends('bad input', (backend, t) => {
     expect(fs.readFileSync(p, 'utf8')).to.equal('ok');
     expect(fs.readFileSync(e.path, 'utf8'), 'the target file must be untouched').to.equal(ORIGINAL);
     expect(fs.existsSync(e.fresh), 'nothing may be created by a rejected call').to.equal(false);
-    expect(fs.existsSync(path.join(e.dir, 'a')), 'a NUL path must not be truncated and used').to.equal(false);
+    expect(
+      fs.existsSync(path.join(e.dir, 'a')),
+      'a NUL path must not be truncated and used',
+    ).to.equal(false);
     expect(fs.existsSync(path.join(e.dir, 'rename-dest'))).to.equal(false);
     const s = t.ring.stats();
     expect(s.inFlight).to.equal(0);
@@ -320,10 +375,12 @@ describeBackends('bad input', (backend, t) => {
     const good = [];
     const bad = [];
     for (let i = 0; i < 200; i++) {
-      bad.push(argCases[(i * 7) % argCases.length].call(t.ring, e).then(
-        () => 'resolved',
-        () => 'rejected',
-      ));
+      bad.push(
+        argCases[(i * 7) % argCases.length].call(t.ring, e).then(
+          () => 'resolved',
+          () => 'rejected',
+        ),
+      );
       good.push(t.ring.nop());
     }
     expect(await Promise.all(good)).to.deep.equal(new Array(200).fill(undefined));

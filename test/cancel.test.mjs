@@ -48,18 +48,27 @@ describeBackends('cancellation and timeouts', (backend, t) => {
       const signal = AbortSignal.abort(reason);
 
       const p = t.file('not-created.txt');
-      expectAbortError(await rejectionOf(() => t.ring.open(p, 'wx', 0o644, { signal }), 'open'), reason);
+      expectAbortError(
+        await rejectionOf(() => t.ring.open(p, 'wx', 0o644, { signal }), 'open'),
+        reason,
+      );
 
       const q = t.file('untouched.txt');
       fs.writeFileSync(q, 'original');
       const fd = fs.openSync(q, 'r+');
       t.defer(() => fs.closeSync(fd));
       expectAbortError(
-        await rejectionOf(() => t.ring.write(fd, Buffer.from('CHANGED!'), 0, 8, 0, { signal }), 'write'),
+        await rejectionOf(
+          () => t.ring.write(fd, Buffer.from('CHANGED!'), 0, 8, 0, { signal }),
+          'write',
+        ),
         reason,
       );
       const dir = t.file('not-made');
-      expectAbortError(await rejectionOf(() => t.ring.mkdir(dir, 0o777, { signal }), 'mkdir'), reason);
+      expectAbortError(
+        await rejectionOf(() => t.ring.mkdir(dir, 0o777, { signal }), 'mkdir'),
+        reason,
+      );
       expectAbortError(await rejectionOf(() => t.ring.nop({ signal }), 'nop'), reason);
 
       await t.ring.sleep(30); // give a (wrongly) submitted op time to land
@@ -74,12 +83,17 @@ describeBackends('cancellation and timeouts', (backend, t) => {
       const fd = fs.openSync(p, 'w+');
       t.defer(() => fs.closeSync(fd));
       for (let i = 0; i < 50; i++) {
-        expect(await t.ring.write(fd, Buffer.from('ab'), 0, 2, i * 2, { signal: ac.signal })).to.equal(2);
+        expect(
+          await t.ring.write(fd, Buffer.from('ab'), 0, 2, i * 2, { signal: ac.signal }),
+        ).to.equal(2);
         expect(await t.ring.nop({ signal: ac.signal })).to.equal(undefined);
       }
       expect(await t.ring.sleep(5, { signal: ac.signal })).to.equal(undefined);
       expect(fs.readFileSync(p, 'utf8')).to.equal('ab'.repeat(50));
-      expect(getEventListeners(ac.signal, 'abort'), 'abort listeners leaked by settled ops').to.have.length(0);
+      expect(
+        getEventListeners(ac.signal, 'abort'),
+        'abort listeners leaked by settled ops',
+      ).to.have.length(0);
       ac.abort(); // aborting after everything settled is harmless
       await delay(10);
       expect(await t.ring.nop()).to.equal(undefined);
@@ -128,7 +142,10 @@ describeBackends('cancellation and timeouts', (backend, t) => {
       if (!IS_LINUX) this.skip();
       const fifo = makeFifo(t.dir);
       t.defer(() => fifo.release());
-      const err = await rejectionOf(() => t.ring.read(fifo.fd, Buffer.alloc(16), 0, 16, null, { timeout: 40 }), 'read');
+      const err = await rejectionOf(
+        () => t.ring.read(fifo.fd, Buffer.alloc(16), 0, 16, null, { timeout: 40 }),
+        'read',
+      );
       expectErrnoError(err, { code: 'ETIMEDOUT', syscall: 'read' });
     });
 
@@ -151,7 +168,10 @@ describeBackends('cancellation and timeouts', (backend, t) => {
       expectAbortError(await rejectionOf(() => p1, 'sleep'), reason);
 
       const ac2 = new AbortController();
-      const err = await rejectionOf(() => t.ring.sleep(10000, { signal: ac2.signal, timeout: 20 }), 'sleep');
+      const err = await rejectionOf(
+        () => t.ring.sleep(10000, { signal: ac2.signal, timeout: 20 }),
+        'sleep',
+      );
       expectErrnoError(err, { code: 'ETIMEDOUT', syscall: 'sleep' });
     });
   });
@@ -170,7 +190,12 @@ describeBackends('cancellation and timeouts', (backend, t) => {
       }
       expect(ring.stats().inFlight).to.equal(0);
 
-      for (const op of [() => ring.nop(), () => ring.sleep(1), () => ring.stat(t.dir), () => ring.chain().nop().run()]) {
+      for (const op of [
+        () => ring.nop(),
+        () => ring.sleep(1),
+        () => ring.stat(t.dir),
+        () => ring.chain().nop().run(),
+      ]) {
         const err = await rejectionOf(op, 'op after shutdown');
         expect(err).to.be.instanceOf(Error);
         expect(err.code).to.equal('ERR_URING_CLOSED');
@@ -180,67 +205,70 @@ describeBackends('cancellation and timeouts', (backend, t) => {
   });
 });
 
-(IS_LINUX ? describe : describe.skip)('io_uring: pending ops never block the event loop', function () {
-  let ring;
-  let dir;
-  let cleanups = [];
-  beforeEach(function () {
-    cleanups = [];
-    dir = makeTempDir();
-    ring = new Ring({ backend: 'io_uring' });
-  });
-  afterEach(async function () {
-    while (cleanups.length) cleanups.pop()();
-    await ring.shutdown();
-    removeTempDir(dir);
-  });
+(IS_LINUX ? describe : describe.skip)(
+  'io_uring: pending ops never block the event loop',
+  function () {
+    let ring;
+    let dir;
+    let cleanups = [];
+    beforeEach(function () {
+      cleanups = [];
+      dir = makeTempDir();
+      ring = new Ring({ backend: 'io_uring' });
+    });
+    afterEach(async function () {
+      while (cleanups.length) cleanups.pop()();
+      await ring.shutdown();
+      removeTempDir(dir);
+    });
 
-  /** Counts setInterval ticks over `ms` while something is pending on the ring. */
-  async function ticksDuring(ms) {
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    await delay(ms);
-    clearInterval(timer);
-    return ticks;
-  }
-
-  it('setInterval keeps ticking during sleep(300)', async function () {
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    try {
-      expect(await ring.sleep(300)).to.equal(undefined);
-    } finally {
+    /** Counts setInterval ticks over `ms` while something is pending on the ring. */
+    async function ticksDuring(ms) {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      await delay(ms);
       clearInterval(timer);
+      return ticks;
     }
-    // a blocked loop gives 0 or 1 ticks; a live one about 60
-    expect(ticks).to.be.at.least(10);
-  });
 
-  it('setInterval keeps ticking while a read waits on an empty FIFO', async function () {
-    const fifo = makeFifo(dir);
-    cleanups.push(() => fifo.release());
-    const buf = Buffer.alloc(8);
-    const read = ring.read(fifo.fd, buf, 0, 8, null);
-    expect(await ticksDuring(300)).to.be.at.least(10);
-    fifo.feed('unblock!');
-    expect(await read).to.equal(8);
-    expect(buf.toString()).to.equal('unblock!');
-  });
+    it('setInterval keeps ticking during sleep(300)', async function () {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      try {
+        expect(await ring.sleep(300)).to.equal(undefined);
+      } finally {
+        clearInterval(timer);
+      }
+      // a blocked loop gives 0 or 1 ticks; a live one about 60
+      expect(ticks).to.be.at.least(10);
+    });
 
-  it('a cancelled FIFO read is really gone: data written afterwards goes to the next read', async function () {
-    const fifo = makeFifo(dir);
-    cleanups.push(() => fifo.release());
-    const ac = new AbortController();
-    const stale = Buffer.alloc(8, '.');
-    const p = ring.read(fifo.fd, stale, 0, 8, null, { signal: ac.signal });
-    await delay(20);
-    ac.abort();
-    expectAbortError(await rejectionOf(() => p, 'read'));
+    it('setInterval keeps ticking while a read waits on an empty FIFO', async function () {
+      const fifo = makeFifo(dir);
+      cleanups.push(() => fifo.release());
+      const buf = Buffer.alloc(8);
+      const read = ring.read(fifo.fd, buf, 0, 8, null);
+      expect(await ticksDuring(300)).to.be.at.least(10);
+      fifo.feed('unblock!');
+      expect(await read).to.equal(8);
+      expect(buf.toString()).to.equal('unblock!');
+    });
 
-    fifo.feed('fresh!!!');
-    const buf = Buffer.alloc(8);
-    expect(await ring.read(fifo.fd, buf, 0, 8, null, { timeout: 5000 })).to.equal(8);
-    expect(buf.toString()).to.equal('fresh!!!');
-    expect(stale.toString(), 'the cancelled read must not receive data').to.equal('........');
-  });
-});
+    it('a cancelled FIFO read is really gone: data written afterwards goes to the next read', async function () {
+      const fifo = makeFifo(dir);
+      cleanups.push(() => fifo.release());
+      const ac = new AbortController();
+      const stale = Buffer.alloc(8, '.');
+      const p = ring.read(fifo.fd, stale, 0, 8, null, { signal: ac.signal });
+      await delay(20);
+      ac.abort();
+      expectAbortError(await rejectionOf(() => p, 'read'));
+
+      fifo.feed('fresh!!!');
+      const buf = Buffer.alloc(8);
+      expect(await ring.read(fifo.fd, buf, 0, 8, null, { timeout: 5000 })).to.equal(8);
+      expect(buf.toString()).to.equal('fresh!!!');
+      expect(stale.toString(), 'the cancelled read must not receive data').to.equal('........');
+    });
+  },
+);

@@ -190,7 +190,13 @@ describeBackends('chain', (backend, t) => {
       const fd = fs.openSync(p, 'w');
       t.defer(() => fs.closeSync(fd));
       const start = performance.now();
-      const r = await t.ring.chain().nop().sleep(40).write(fd, Buffer.from('later'), 0, 5, 0).nop().run();
+      const r = await t.ring
+        .chain()
+        .nop()
+        .sleep(40)
+        .write(fd, Buffer.from('later'), 0, 5, 0)
+        .nop()
+        .run();
       expect(r).to.deep.equal([undefined, undefined, 5, undefined]);
       expect(performance.now() - start).to.be.at.least(38);
       expect(fs.readFileSync(p, 'utf8')).to.equal('later');
@@ -248,12 +254,17 @@ describeBackends('chain', (backend, t) => {
       const fd = fs.openSync(p, 'r+');
       t.defer(() => fs.closeSync(fd));
 
-      const c = t.ring.chain().read(fd, Buffer.alloc(100), 0, 100, 0).write(fd, Buffer.from('X'), 0, 1, 0);
+      const c = t.ring
+        .chain()
+        .read(fd, Buffer.alloc(100), 0, 100, 0)
+        .write(fd, Buffer.from('X'), 0, 1, 0);
       const err = await rejectionOf(() => c.run(), 'chain.run()');
       expectChainError(err, { index: 0, length: 2, causeCode: 'ERR_URING_SHORT_IO' });
       expect(err.cause.bytes).to.equal(10);
       expect(err.cause.expected).to.equal(100);
-      expect(fs.readFileSync(p, 'utf8'), 'the write after the short read is cancelled').to.equal('0123456789');
+      expect(fs.readFileSync(p, 'utf8'), 'the write after the short read is cancelled').to.equal(
+        '0123456789',
+      );
 
       const atEof = t.ring.chain().read(fd, Buffer.alloc(16), 0, 16, 1000).nop();
       const err2 = await rejectionOf(() => atEof.run(), 'chain.run()');
@@ -266,16 +277,28 @@ describeBackends('chain', (backend, t) => {
       if (!IS_LINUX || !hasCommand('prlimit')) this.skip();
       const p = t.file('limited.bin');
       const limit = 4096;
-      const res = await runNode([path.join(FIXTURES, 'short-write.mjs'), backend, p, String(limit)], {
-        command: ['prlimit', `--fsize=${limit}`, process.execPath],
-      });
+      const res = await runNode(
+        [path.join(FIXTURES, 'short-write.mjs'), backend, p, String(limit)],
+        {
+          command: ['prlimit', `--fsize=${limit}`, process.execPath],
+        },
+      );
       expect(res.signal, res.stderr).to.equal(null);
       expect(res.code, res.stderr).to.equal(0);
       const out = lastJsonLine(res);
       expect(out.backend).to.equal(backend);
       expect(out.resolved, 'the chain must not succeed').to.equal(undefined);
-      expect(out.error).to.include({ name: 'ChainError', code: 'ERR_URING_CHAIN', isChainError: true, index: 1 });
-      expect(out.error.cause).to.include({ code: 'ERR_URING_SHORT_IO', bytes: limit, expected: 2 * limit });
+      expect(out.error).to.include({
+        name: 'ChainError',
+        code: 'ERR_URING_CHAIN',
+        isChainError: true,
+        index: 1,
+      });
+      expect(out.error.cause).to.include({
+        code: 'ERR_URING_SHORT_IO',
+        bytes: limit,
+        expected: 2 * limit,
+      });
       expect(out.error.results).to.deep.equal([
         { status: 'fulfilled', value: 'ChainFile' },
         { status: 'rejected', code: 'ERR_URING_SHORT_IO' },
@@ -283,7 +306,10 @@ describeBackends('chain', (backend, t) => {
         { status: 'rejected', code: 'ECANCELED' },
       ]);
       expect(out.size).to.equal(limit);
-      expect(out.chainFileOpenAfter, 'the library closes the file the failed chain opened').to.equal(false);
+      expect(
+        out.chainFileOpenAfter,
+        'the library closes the file the failed chain opened',
+      ).to.equal(false);
       expect(out.fdsOnFile).to.equal(0);
     });
 
@@ -309,7 +335,12 @@ describeBackends('chain', (backend, t) => {
         t.defer(() => fs.closeSync(fd));
         const ops = [];
         for (let i = 0; i < 300; i++) {
-          ops.push(tiny.chain().write(fd, Buffer.from([i & 0xff]), 0, 1, i).run());
+          ops.push(
+            tiny
+              .chain()
+              .write(fd, Buffer.from([i & 0xff]), 0, 1, i)
+              .run(),
+          );
           ops.push(tiny.nop());
         }
         const results = await Promise.all(ops);
@@ -401,7 +432,11 @@ describeBackends('chain', (backend, t) => {
       const ac = new AbortController();
       const reason = new Error('stop the chain');
       const start = performance.now();
-      const run = t.ring.chain().sleep(10000).write(fd, Buffer.from('late'), 0, 4, 0).run({ signal: ac.signal });
+      const run = t.ring
+        .chain()
+        .sleep(10000)
+        .write(fd, Buffer.from('late'), 0, 4, 0)
+        .run({ signal: ac.signal });
       setTimeout(() => ac.abort(reason), 20);
       const err = await rejectionOf(() => run, 'chain.run()');
       expect(performance.now() - start, 'abort took effect, not the 10 s sleep').to.be.below(5000);
@@ -416,7 +451,10 @@ describeBackends('chain', (backend, t) => {
       const c = t.ring.chain();
       const f = c.open(p, 'w');
       c.close(f);
-      const err = await rejectionOf(() => c.run({ signal: AbortSignal.abort(reason) }), 'chain.run()');
+      const err = await rejectionOf(
+        () => c.run({ signal: AbortSignal.abort(reason) }),
+        'chain.run()',
+      );
       expectAbortError(err, reason);
       await t.ring.sleep(20);
       expect(fs.existsSync(p), 'open must not have run').to.equal(false);

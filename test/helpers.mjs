@@ -342,7 +342,9 @@ export function makeFifo(dir, name = 'fifo') {
  */
 export function runNode(args, { env, timeout = 20000, cwd = REPO_ROOT, command } = {}) {
   return new Promise((resolve, reject) => {
-    const [cmd, cmdArgs] = command ? [command[0], [...command.slice(1), ...args]] : [process.execPath, args];
+    const [cmd, cmdArgs] = command
+      ? [command[0], [...command.slice(1), ...args]]
+      : [process.execPath, args];
     const child = spawn(cmd, cmdArgs, {
       cwd,
       env: env ?? process.env,
@@ -380,7 +382,9 @@ export function lastJsonLine(result) {
   try {
     return JSON.parse(lines[lines.length - 1]);
   } catch {
-    throw new AssertionError(`child output is not JSON: ${lines[lines.length - 1]}\nstderr:\n${result.stderr}`);
+    throw new AssertionError(
+      `child output is not JSON: ${lines[lines.length - 1]}\nstderr:\n${result.stderr}`,
+    );
   }
 }
 

@@ -50,7 +50,9 @@ describeBackends('ops', (backend, t) => {
       const fd = await t.ring.open(p);
       t.defer(() => fs.closeSync(fd));
       expect(fs.readFileSync(fd, 'utf8')).to.equal('abc');
-      expect(() => fs.writeSync(fd, 'x')).to.throw().with.property('code', 'EBADF');
+      expect(() => fs.writeSync(fd, 'x'))
+        .to.throw()
+        .with.property('code', 'EBADF');
     });
 
     it("'w' creates a missing file and truncates an existing one", async function () {
@@ -64,7 +66,9 @@ describeBackends('ops', (backend, t) => {
       const fd2 = await t.ring.open(existing, 'w');
       t.defer(() => fs.closeSync(fd2));
       expect(fs.statSync(existing).size).to.equal(0);
-      expect(() => fs.readSync(fd2, Buffer.alloc(1))).to.throw().with.property('code', 'EBADF');
+      expect(() => fs.readSync(fd2, Buffer.alloc(1)))
+        .to.throw()
+        .with.property('code', 'EBADF');
     });
 
     it("'r+' opens read-write without truncating; it does not create", async function () {
@@ -173,7 +177,9 @@ describeBackends('ops', (backend, t) => {
     it('closes the fd', async function () {
       const fd = fs.openSync(t.file('c.txt'), 'w');
       expect(await t.ring.close(fd)).to.equal(undefined);
-      expect(() => fs.fstatSync(fd)).to.throw().with.property('code', 'EBADF');
+      expect(() => fs.fstatSync(fd))
+        .to.throw()
+        .with.property('code', 'EBADF');
     });
 
     it('closing an fd twice fails with EBADF', async function () {
@@ -289,13 +295,20 @@ describeBackends('ops', (backend, t) => {
       const view = new Uint8Array(big.buffer, big.byteOffset + 4, 4);
       expect(await t.ring.write(fd, view, 0, 4, 12)).to.equal(4);
 
-      const expected = Buffer.concat([Buffer.from('ABCD'), Buffer.from(f64.buffer), Buffer.from('WXYZ')]);
+      const expected = Buffer.concat([
+        Buffer.from('ABCD'),
+        Buffer.from(f64.buffer),
+        Buffer.from('WXYZ'),
+      ]);
       expect(fs.readFileSync(p)).to.deep.equal(expected);
 
       const dv = new DataView(new ArrayBuffer(16), 4, 8);
       expect(await t.ring.read(fd, dv, 0, 8, 4)).to.equal(8);
       expect(dv.getFloat64(0, true)).to.equal(Math.PI);
-      expect(new Uint8Array(dv.buffer, 0, 4)).to.deep.equal(new Uint8Array(4), 'bytes before the view untouched');
+      expect(new Uint8Array(dv.buffer, 0, 4)).to.deep.equal(
+        new Uint8Array(4),
+        'bytes before the view untouched',
+      );
 
       const backing = new Uint8Array(12).fill(0x2e);
       const sub = backing.subarray(4, 8);
@@ -355,7 +368,11 @@ describeBackends('ops', (backend, t) => {
       const p = t.file('wv.bin');
       const fd = fs.openSync(p, 'w+');
       t.defer(() => fs.closeSync(fd));
-      const n = await t.ring.writev(fd, [Buffer.from('ab'), new Uint8Array([0x63, 0x64]), Buffer.from('efg')], 2);
+      const n = await t.ring.writev(
+        fd,
+        [Buffer.from('ab'), new Uint8Array([0x63, 0x64]), Buffer.from('efg')],
+        2,
+      );
       expect(n).to.equal(7);
       expect(fs.readFileSync(p)).to.deep.equal(Buffer.from('\0\0abcdefg'));
     });
@@ -479,7 +496,18 @@ describeBackends('ops', (backend, t) => {
   });
 
   describe('stat', function () {
-    const NUMERIC_FIELDS = ['dev', 'ino', 'mode', 'nlink', 'uid', 'gid', 'rdev', 'size', 'blksize', 'blocks'];
+    const NUMERIC_FIELDS = [
+      'dev',
+      'ino',
+      'mode',
+      'nlink',
+      'uid',
+      'gid',
+      'rdev',
+      'size',
+      'blksize',
+      'blocks',
+    ];
 
     function expectSameAsNode(st, ref) {
       for (const k of NUMERIC_FIELDS) expect(st[k], k).to.be.a('number').and.to.equal(ref[k]);
@@ -491,7 +519,15 @@ describeBackends('ops', (backend, t) => {
       expect(st.birthtimeMs).to.be.a('number');
       expect(st.mtime.getTime()).to.be.closeTo(st.mtimeMs, 1);
       expect(st.ctime.getTime()).to.be.closeTo(st.ctimeMs, 1);
-      for (const m of ['isFile', 'isDirectory', 'isSymbolicLink', 'isFIFO', 'isSocket', 'isBlockDevice', 'isCharacterDevice']) {
+      for (const m of [
+        'isFile',
+        'isDirectory',
+        'isSymbolicLink',
+        'isFIFO',
+        'isSocket',
+        'isBlockDevice',
+        'isCharacterDevice',
+      ]) {
         expect(st[m](), m).to.equal(ref[m]());
       }
     }
@@ -556,12 +592,19 @@ describeBackends('ops', (backend, t) => {
 
     it('stat of a missing path fails with ENOENT, syscall stat, path', async function () {
       const p = t.file('nope');
-      expectErrnoError(await rejectionOf(() => t.ring.stat(p)), { code: 'ENOENT', syscall: 'stat', path: p });
+      expectErrnoError(await rejectionOf(() => t.ring.stat(p)), {
+        code: 'ENOENT',
+        syscall: 'stat',
+        path: p,
+      });
     });
 
     it('stat of a closed fd fails with EBADF', async function () {
       const fd = closedFd(t.dir);
-      expectErrnoError(await rejectionOf(() => t.ring.stat(fd)), { code: 'EBADF', syscall: 'stat' });
+      expectErrnoError(await rejectionOf(() => t.ring.stat(fd)), {
+        code: 'EBADF',
+        syscall: 'stat',
+      });
     });
   });
 
@@ -575,7 +618,11 @@ describeBackends('ops', (backend, t) => {
 
     it('a missing file fails with ENOENT; a directory fails with EISDIR (or EPERM)', async function () {
       const p = t.file('missing');
-      expectErrnoError(await rejectionOf(() => t.ring.unlink(p)), { code: 'ENOENT', syscall: 'unlink', path: p });
+      expectErrnoError(await rejectionOf(() => t.ring.unlink(p)), {
+        code: 'ENOENT',
+        syscall: 'unlink',
+        path: p,
+      });
       const d = t.file('adir');
       fs.mkdirSync(d);
       const err = await rejectionOf(() => t.ring.unlink(d));
@@ -669,7 +716,11 @@ describeBackends('ops', (backend, t) => {
     it('an existing path fails with EEXIST; a missing parent with ENOENT', async function () {
       const d = t.file('exists');
       fs.mkdirSync(d);
-      expectErrnoError(await rejectionOf(() => t.ring.mkdir(d)), { code: 'EEXIST', syscall: 'mkdir', path: d });
+      expectErrnoError(await rejectionOf(() => t.ring.mkdir(d)), {
+        code: 'EEXIST',
+        syscall: 'mkdir',
+        path: d,
+      });
       const deep = t.file('no/such/parent');
       expectErrnoError(await rejectionOf(() => t.ring.mkdir(deep)), {
         code: 'ENOENT',
@@ -697,9 +748,7 @@ describeBackends('ops', (backend, t) => {
 
     it('concurrent sleeps resolve in order of their durations', async function () {
       const order = [];
-      await Promise.all(
-        [90, 10, 50].map((ms) => t.ring.sleep(ms).then(() => order.push(ms))),
-      );
+      await Promise.all([90, 10, 50].map((ms) => t.ring.sleep(ms).then(() => order.push(ms))));
       expect(order).to.deep.equal([10, 50, 90]);
     });
   });
@@ -707,7 +756,14 @@ describeBackends('ops', (backend, t) => {
   describe('stats()', function () {
     it('submitted and completed grow with the ops; nothing is in flight when idle', async function () {
       const before = t.ring.stats();
-      for (const k of ['submitted', 'completed', 'inFlight', 'queued', 'submitCalls', 'sqesSubmitted']) {
+      for (const k of [
+        'submitted',
+        'completed',
+        'inFlight',
+        'queued',
+        'submitCalls',
+        'sqesSubmitted',
+      ]) {
         expect(before[k], k).to.be.a('number');
       }
       await Promise.all(Array.from({ length: 20 }, () => t.ring.nop()));

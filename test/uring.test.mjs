@@ -48,7 +48,7 @@ function fixture(name) {
   });
 
   describe('selection', function () {
-    it("new Ring() uses io_uring on this Linux machine (unless URING_LOOP_BACKEND=fs)", async function () {
+    it('new Ring() uses io_uring on this Linux machine (unless URING_LOOP_BACKEND=fs)', async function () {
       const ring = new Ring();
       rings.push(ring);
       if (process.env.URING_LOOP_BACKEND === 'fs') {
@@ -65,12 +65,18 @@ function fixture(name) {
       const ring = new Ring({ backend: 'io_uring' });
       try {
         expect(await ring.nop()).to.equal(undefined);
-        expect(countIoUringFds(), 'anon_inode:[io_uring] fds while the ring is live').to.be.at.least(1);
+        expect(
+          countIoUringFds(),
+          'anon_inode:[io_uring] fds while the ring is live',
+        ).to.be.at.least(1);
       } finally {
         await ring.shutdown();
       }
       const released = await waitFor(() => countIoUringFds() <= before, { timeout: 2000 });
-      expect(released, `the io_uring fd must be closed by shutdown(): ${countIoUringFds()} > ${before}`).to.equal(true);
+      expect(
+        released,
+        `the io_uring fd must be closed by shutdown(): ${countIoUringFds()} > ${before}`,
+      ).to.equal(true);
     });
 
     it("backend: 'io_uring' requested explicitly works end to end", async function () {
@@ -87,7 +93,9 @@ function fixture(name) {
     });
 
     it('URING_LOOP_BACKEND=fs in the environment makes the default backend fs (child process)', async function () {
-      const forced = await runNode([fixture('print-backend.mjs')], { env: childEnv({ URING_LOOP_BACKEND: 'fs' }) });
+      const forced = await runNode([fixture('print-backend.mjs')], {
+        env: childEnv({ URING_LOOP_BACKEND: 'fs' }),
+      });
       expect(forced.code, forced.stderr).to.equal(0);
       expect(lastJsonLine(forced).backend).to.equal('fs');
 
@@ -128,7 +136,10 @@ function fixture(name) {
       expect(bare.code, bare.stderr).to.equal(0);
       const baseline = multiset(lastJsonLine(bare).names);
 
-      const work = await runNode([fixture('threads-workload.cjs')], { env: childEnv(), timeout: 50000 });
+      const work = await runNode([fixture('threads-workload.cjs')], {
+        env: childEnv(),
+        timeout: 50000,
+      });
       expect(work.code, work.stderr).to.equal(0);
       const out = lastJsonLine(work);
       expect(out.backend).to.equal('io_uring');
@@ -203,7 +214,9 @@ function fixture(name) {
         expect(n).to.equal(16);
         const buf = weak.deref();
         expect(buf, `read buffer ${i}`).to.not.equal(undefined);
-        expect(Buffer.from(buf.buffer, buf.byteOffset, 16).toString()).to.equal(`payload-${String(i).padStart(8, '0')}`);
+        expect(Buffer.from(buf.buffer, buf.byteOffset, 16).toString()).to.equal(
+          `payload-${String(i).padStart(8, '0')}`,
+        );
       });
 
       // complete the writes: drain the filler, then the payload must come out intact
@@ -212,7 +225,8 @@ function fixture(name) {
         try {
           let drained = 0;
           const sink = Buffer.alloc(4096);
-          while (drained < fills[i]) drained += fs.readSync(r, sink, 0, Math.min(4096, fills[i] - drained));
+          while (drained < fills[i])
+            drained += fs.readSync(r, sink, 0, Math.min(4096, fills[i] - drained));
           expect(await writes[i]).to.equal(4096);
           const back = Buffer.alloc(4096);
           let got2 = 0;
@@ -231,7 +245,12 @@ function fixture(name) {
       const start = () => {
         const bufs = Array.from({ length: 8 }, () => new Uint8Array(8));
         return Promise.all(
-          bufs.map((b) => ring.sleep(30).then(() => ring.read(fifo.fd, b, 0, 8, null)).then(() => b)),
+          bufs.map((b) =>
+            ring
+              .sleep(30)
+              .then(() => ring.read(fifo.fd, b, 0, 8, null))
+              .then(() => b),
+          ),
         );
       };
       const all = start();
@@ -247,7 +266,10 @@ function fixture(name) {
 
     for (const backend of backends()) {
       it(`a pending sleep(300) keeps the process alive [${backend}]`, async function () {
-        const res = await runNode([fixture('keepalive.mjs'), backend], { env: childEnv(), timeout: 10000 });
+        const res = await runNode([fixture('keepalive.mjs'), backend], {
+          env: childEnv(),
+          timeout: 10000,
+        });
         expect(res.timedOut, 'child hung').to.equal(false);
         expect(res.code, res.stderr).to.equal(0);
         const out = lastJsonLine(res);
@@ -258,8 +280,13 @@ function fixture(name) {
 
       for (const mode of ['unused', 'nop', 'after-timeout', 'after-abort']) {
         it(`an idle ring (${mode}) does not keep the process alive [${backend}]`, async function () {
-          const res = await runNode([fixture('idle-ring.mjs'), backend, mode], { env: childEnv(), timeout: 8000 });
-          expect(res.timedOut, 'the idle ring kept the process alive; child was killed').to.equal(false);
+          const res = await runNode([fixture('idle-ring.mjs'), backend, mode], {
+            env: childEnv(),
+            timeout: 8000,
+          });
+          expect(res.timedOut, 'the idle ring kept the process alive; child was killed').to.equal(
+            false,
+          );
           expect(res.signal).to.equal(null);
           expect(res.code, res.stderr).to.equal(0);
           expect(lastJsonLine(res)).to.deep.equal({ backend, mode, done: true });
@@ -292,7 +319,10 @@ function fixture(name) {
 
       const err = await rejectionOf(() => ring.nop(), 'nop after shutdown');
       expect(err.code).to.equal('ERR_URING_CLOSED');
-      const err2 = await rejectionOf(() => ring.read(fifo.fd, Buffer.alloc(1), 0, 1, null), 'read after shutdown');
+      const err2 = await rejectionOf(
+        () => ring.read(fifo.fd, Buffer.alloc(1), 0, 1, null),
+        'read after shutdown',
+      );
       expect(err2.code).to.equal('ERR_URING_CLOSED');
       await ring.shutdown();
     });
@@ -314,15 +344,29 @@ function fixture(name) {
       const writes = [];
       const nops = [];
       for (let u = 0; u < UNITS; u++) {
-        chains.push(ring.chain().write(fd, rec(u * 5), 0, 16, u * 5 * 16).fdatasync(fd).run());
-        for (let k = 1; k <= 4; k++) writes.push(ring.write(fd, rec(u * 5 + k), 0, 16, (u * 5 + k) * 16));
+        chains.push(
+          ring
+            .chain()
+            .write(fd, rec(u * 5), 0, 16, u * 5 * 16)
+            .fdatasync(fd)
+            .run(),
+        );
+        for (let k = 1; k <= 4; k++)
+          writes.push(ring.write(fd, rec(u * 5 + k), 0, 16, (u * 5 + k) * 16));
         for (let k = 0; k < 14; k++) nops.push(ring.nop());
       }
       expect(chains.length * 2 + writes.length + nops.length).to.equal(100000);
 
-      const [c, w, n] = await Promise.all([Promise.all(chains), Promise.all(writes), Promise.all(nops)]);
+      const [c, w, n] = await Promise.all([
+        Promise.all(chains),
+        Promise.all(writes),
+        Promise.all(nops),
+      ]);
       c.forEach((r, i) => expect(r, `chain ${i}`).to.deep.equal([16, undefined]));
-      expect(w.every((v) => v === 16), 'every write wrote 16 bytes').to.equal(true);
+      expect(
+        w.every((v) => v === 16),
+        'every write wrote 16 bytes',
+      ).to.equal(true);
       expect(n.every((v) => v === undefined)).to.equal(true);
 
       const content = fs.readFileSync(p);
@@ -346,14 +390,15 @@ function fixture(name) {
       const fits = await ring.chain().nop({ timeout: 1000 }).nop({ timeout: 1000 }).run();
       expect(fits).to.deep.equal([undefined, undefined]);
       const err = await rejectionOf(
-        () => ring.chain().nop({ timeout: 1000 }).nop({ timeout: 1000 }).nop({ timeout: 1000 }).run(),
+        () =>
+          ring.chain().nop({ timeout: 1000 }).nop({ timeout: 1000 }).nop({ timeout: 1000 }).run(),
         'chain.run()',
       );
       expect(err).to.be.instanceOf(RangeError);
       expect(await ring.nop()).to.equal(undefined);
     });
 
-    it('many 3-op chains on a 4-entry ring never straddle submissions: every read sees its own chain\'s writes', async function () {
+    it("many 3-op chains on a 4-entry ring never straddle submissions: every read sees its own chain's writes", async function () {
       this.timeout(60000);
       const ring = newRing({ entries: 4 });
       const p = t.file('straddle.bin');
@@ -374,7 +419,9 @@ function fixture(name) {
         if (i % 7 === 0) runs.push(ring.nop()); // odd-sized fillers so chains land at every SQ offset
       }
       await Promise.all(runs);
-      reads.forEach((b, i) => expect(b.toString(), `chain ${i}`).to.equal(`B${String(i).padStart(6, '0')}|`));
+      reads.forEach((b, i) =>
+        expect(b.toString(), `chain ${i}`).to.equal(`B${String(i).padStart(6, '0')}|`),
+      );
     });
 
     it("sqpoll: { idleMs } gives a working ring with a kernel 'iou-sqp' thread", async function () {
@@ -391,11 +438,18 @@ function fixture(name) {
       const p = t.file('sqpoll.bin');
       const fd = fs.openSync(p, 'w+');
       t.defer(() => fs.closeSync(fd));
-      const writes = Array.from({ length: 64 }, (_, i) => ring.write(fd, Buffer.from([i]), 0, 1, i));
+      const writes = Array.from({ length: 64 }, (_, i) =>
+        ring.write(fd, Buffer.from([i]), 0, 1, i),
+      );
       expect(await Promise.all(writes)).to.deep.equal(new Array(64).fill(1));
       expect(await ring.chain().fdatasync(fd).nop().run()).to.deep.equal([undefined, undefined]);
-      expect(fs.readFileSync(p)).to.deep.equal(Buffer.from(Array.from({ length: 64 }, (_, i) => i)));
-      expect(taskNames().filter((n) => n.startsWith('iou-sqp')), 'SQPOLL thread').to.have.length.at.least(1);
+      expect(fs.readFileSync(p)).to.deep.equal(
+        Buffer.from(Array.from({ length: 64 }, (_, i) => i)),
+      );
+      expect(
+        taskNames().filter((n) => n.startsWith('iou-sqp')),
+        'SQPOLL thread',
+      ).to.have.length.at.least(1);
     });
   });
 
@@ -410,14 +464,19 @@ function fixture(name) {
       w.exit = new Promise((resolve) => worker.once('exit', resolve));
       /** resolves { timedOut, code } */
       w.waitExit = (ms) =>
-        Promise.race([w.exit.then((code) => ({ timedOut: false, code })), delay(ms).then(() => ({ timedOut: true }))]);
+        Promise.race([
+          w.exit.then((code) => ({ timedOut: false, code })),
+          delay(ms).then(() => ({ timedOut: true })),
+        ]);
       return w;
     }
 
     it('3 workers each run their own ring for 10 000 ops, report, and exit by themselves', async function () {
       this.timeout(120000);
       const before = countIoUringFds();
-      const ws = [0, 1, 2].map((id) => startWorker('worker-ops.mjs', { dir: t.dir, id, ops: 10000 }));
+      const ws = [0, 1, 2].map((id) =>
+        startWorker('worker-ops.mjs', { dir: t.dir, id, ops: 10000 }),
+      );
       // each worker either reports or dies; a dead worker shows up in errors / exit code below
       await Promise.all(ws.map((w) => Promise.race([w.firstMessage, w.exit])));
       for (const [i, w] of ws.entries()) {
@@ -426,7 +485,10 @@ function fixture(name) {
       const exits = await Promise.all(ws.map((w) => w.waitExit(10000)));
       for (const [i, e] of exits.entries()) {
         if (e.timedOut) await ws[i].worker.terminate();
-        expect(e.timedOut, `worker ${i} did not exit by itself (its idle ring kept it alive)`).to.equal(false);
+        expect(
+          e.timedOut,
+          `worker ${i} did not exit by itself (its idle ring kept it alive)`,
+        ).to.equal(false);
         expect(e.code, `worker ${i} exit code`).to.equal(0);
       }
       const threadIds = new Set();
@@ -441,7 +503,10 @@ function fixture(name) {
       }
       expect(threadIds.size).to.equal(3);
       const cleaned = await waitFor(() => countIoUringFds() <= before, { timeout: 3000 });
-      expect(cleaned, `io_uring fds after the workers exited: ${countIoUringFds()}, before: ${before}`).to.equal(true);
+      expect(
+        cleaned,
+        `io_uring fds after the workers exited: ${countIoUringFds()}, before: ${before}`,
+      ).to.equal(true);
     });
 
     it('terminating a worker with ops in flight does not crash and leaks no io_uring instance', async function () {
@@ -461,7 +526,9 @@ function fixture(name) {
         expect(e.timedOut).to.equal(false);
         expect(w.errors.map(String)).to.deep.equal([]);
         const cleaned = await waitFor(() => countIoUringFds() <= before, { timeout: 3000 });
-        expect(cleaned, `round ${round}: io_uring fds ${countIoUringFds()} > ${before}`).to.equal(true);
+        expect(cleaned, `round ${round}: io_uring fds ${countIoUringFds()} > ${before}`).to.equal(
+          true,
+        );
       }
       // the main thread's ring is unaffected
       global.gc();
@@ -484,7 +551,9 @@ function fixture(name) {
       expect(after.completed - before.completed).to.be.at.least(64);
       expect(after.sqesSubmitted - before.sqesSubmitted).to.be.at.least(64);
       expect(submitCalls).to.be.at.least(1);
-      expect(submitCalls, 'ops must be batched into few io_uring_enter calls').to.be.below(submitted);
+      expect(submitCalls, 'ops must be batched into few io_uring_enter calls').to.be.below(
+        submitted,
+      );
       expect(after.inFlight).to.equal(0);
     });
   });
