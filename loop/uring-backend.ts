@@ -250,7 +250,7 @@ export class UringBackend implements Backend {
     p[P_SQE_FLAGS] =
       (req.file && !req.kind.directByIndex ? IOSQE_FIXED_FILE : 0) |
       (linkNext || req.timeout > 0 ? IOSQE_IO_LINK : 0);
-    this.prep(req.a, req.b, req);
+    if (!this.prep(req.a, req.b, req)) return;
     if (req.timeout > 0) {
       req.ts ??= new Uint8Array(16);
       p[P_OPCODE] = Opcode.LINK_TIMEOUT;
@@ -261,23 +261,26 @@ export class UringBackend implements Backend {
     }
   }
 
-  /** One SQE from the parameter block, flushing once if the SQ is full. */
-  private prep(a: unknown, b: unknown, req: Request): void {
+  /**
+   * One SQE from the parameter block, flushing once if the SQ is full. False if
+   * the addon refused it: the arguments were validated in api/, so that means
+   * the SQ stayed full (SQPOLL lagging) or memory vanished; the request's main
+   * op then completes with the error instead of hanging.
+   */
+  private prep(a: unknown, b: unknown, req: Request): boolean {
     let rc = this.native.prep(a, b);
     if (rc === EBUSY) {
       this.native.submit();
       rc = this.native.prep(a, b);
     }
     if (rc < 0) {
-      // The arguments were validated in api/, so this means the SQ stayed full
-      // (SQPOLL lagging) or memory vanished: complete the request with the error
-      // rather than leave it hanging.
-      req.res = rc;
-      return;
+      if (req.cqes === 0) req.res = rc;
+      return false;
     }
     req.cqes++;
     req.sqes++;
     this.sqesInFlight++;
+    return true;
   }
 
   private stageChain(run: ChainRun): void {
