@@ -6,7 +6,7 @@ import { ChainFile } from '../loop/chain-file';
 import { codedError } from '../loop/errors';
 import type { Request } from '../loop/request';
 import * as build from './build';
-import { isOptionsObject, typeError, valueError } from './validate';
+import { optionsArg, splitOptions, typeError, valueError } from './validate';
 
 export interface ChainOpOptions {
   /** Deadline for this op in milliseconds (IORING_OP_LINK_TIMEOUT). */
@@ -38,15 +38,7 @@ export class Chain {
     make: (...a: unknown[]) => Request,
   ): this {
     if (this.ran) throw codedError('ERR_INVALID_STATE', 'this chain has already run');
-    let opts: unknown = args[count];
-    let positional = args.slice(0, count);
-    for (let i = required; i < args.length && i < count; i++) {
-      if (isOptionsObject(args[i])) {
-        opts = args[i];
-        positional = args.slice(0, i);
-        break;
-      }
-    }
+    const [positional, opts] = splitOptions(args, required, count);
     const req = make(...positional);
     const file = req.file;
     if (file && !file.open && !this.files.has(file)) {
@@ -55,24 +47,11 @@ export class Chain {
         'is a ChainFile that is neither open nor opened earlier in this chain',
       );
     }
-    if (opts !== undefined && opts !== null) {
-      if (typeof opts !== 'object') throw typeError('options', 'of type object', opts);
-      const { timeout, signal } = opts as ChainOpOptions & { signal?: unknown };
-      if (signal !== undefined)
-        throw valueError('options.signal', 'is not supported per op in a chain: pass it to run()');
-      if (timeout !== undefined) {
-        if (typeof timeout !== 'number')
-          throw typeError('options.timeout', 'of type number', timeout);
-        if (!(timeout > 0) || !Number.isFinite(timeout) || timeout > 2 ** 31 - 1) {
-          const error = new RangeError(
-            `The value of "options.timeout" is out of range. Received ${timeout}`,
-          );
-          (error as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
-          throw error;
-        }
-        req.timeout = timeout;
-      }
+    const { signal, timeout } = optionsArg(opts);
+    if (signal) {
+      throw valueError('options.signal', 'is not supported per op in a chain: pass it to run()');
     }
+    req.timeout = timeout;
     this.reqs.push(req);
     return this;
   }

@@ -12,7 +12,7 @@ import * as build from './build';
 import { Chain } from './chain';
 import {
   integer,
-  isOptionsObject,
+  splitOptions,
   optionsArg,
   typeError,
   valueError,
@@ -95,14 +95,6 @@ function checkOptions(options: unknown): RingOptions {
   return o;
 }
 
-/** Splits `args` into `count` positionals and a trailing options object. */
-function split(args: unknown[], required: number, count: number): [unknown[], unknown] {
-  for (let i = required; i < args.length && i < count; i++) {
-    if (isOptionsObject(args[i])) return [args.slice(0, i), args[i]];
-  }
-  return [args.slice(0, count), args[count]];
-}
-
 export class Ring {
   /** Which backend runs this ring's ops. */
   readonly backend: 'io_uring' | 'fs';
@@ -139,7 +131,7 @@ export class Ring {
   ): Promise<never> {
     let req: Request;
     try {
-      const [positional, opts] = split(args, required, count);
+      const [positional, opts] = splitOptions(args, required, count);
       req = make(...positional);
       const o = optionsArg(opts);
       req.signal = o.signal;

@@ -176,3 +176,15 @@ export function isOptionsObject(value: unknown): boolean {
     ('signal' in value || 'timeout' in value)
   );
 }
+
+/** Splits op arguments into at most `count` positionals and the trailing options object. */
+export function splitOptions(
+  args: unknown[],
+  required: number,
+  count: number,
+): [unknown[], unknown] {
+  for (let i = required; i < args.length && i < count; i++) {
+    if (isOptionsObject(args[i])) return [args.slice(0, i), args[i]];
+  }
+  return [args.slice(0, count), args[count]];
+}
