@@ -1,0 +1,84 @@
+'use strict';
+// The speed targets, checked on the figures of one run. "Best Node" is the
+// fastest of the four async fs systems in that run.
+
+const NODE_ASYNC = ['fs-promises', 'fs-callback', 'fs-promises-uring', 'fs-callback-uring'];
+
+const TARGETS = {
+  'read4k-qd64': { bestNode: 1.1, c: 0.75, perEnter: 32 },
+  'read4k-qd1': { bestNode: 1.0, p99: true },
+  'nop-qd64': { c: 0.35, perEnter: 32 },
+  'write4k-fdatasync-qd64': { bestNode: 1.25, c: 0.85, perEnter: 32 },
+  'append256-durable-64p': { bestNode: 1.5, c: 0.75 },
+  'seqwrite-1m': { bestNode: 1.0, c: 0.9 },
+};
+
+/** Check rows: { workload, check, value, target, ok }. */
+function checkTargets(rows) {
+  const out = [];
+  const by = new Map();
+  for (const r of rows) {
+    if (!by.has(r.workload)) by.set(r.workload, new Map());
+    by.get(r.workload).set(r.system, r);
+  }
+  for (const [workload, systems] of by) {
+    const ours = systems.get('uring-loop');
+    if (!ours) continue;
+    const t = TARGETS[workload] ?? {};
+    const node = NODE_ASYNC.map((s) => systems.get(s)).filter(Boolean);
+    const best = node.reduce((a, b) => (!a || b.opsPerSec > a.opsPerSec ? b : a), null);
+    const c = systems.get('c-liburing');
+    const add = (check, value, target, ok) => out.push({ workload, check, value, target, ok });
+    if (t.bestNode && best) {
+      const ratio = ours.opsPerSec / best.opsPerSec;
+      add(
+        `ops/s vs best Node (${best.system})`,
+        `${ratio.toFixed(2)}x`,
+        `>= ${t.bestNode}x`,
+        ratio >= t.bestNode,
+      );
+    }
+    if (t.c && c) {
+      const ratio = ours.opsPerSec / c.opsPerSec;
+      add(
+        'ops/s vs c-liburing',
+        `${(ratio * 100).toFixed(0)} %`,
+        `>= ${t.c * 100} %`,
+        ratio >= t.c,
+      );
+    }
+    if (t.p99 && best && ours.p99Us != null && best.p99Us != null) {
+      add(
+        `p99 vs best Node (${best.system})`,
+        `${ours.p99Us.toFixed(1)} us`,
+        `<= ${best.p99Us.toFixed(1)} us`,
+        ours.p99Us <= best.p99Us,
+      );
+    }
+    const cheapest = node
+      .filter((r) => r.cpuUsPerOp != null)
+      .reduce((a, b) => (!a || b.cpuUsPerOp < a.cpuUsPerOp ? b : a), null);
+    if (cheapest && ours.cpuUsPerOp != null) {
+      add(
+        `CPU/op vs best Node (${cheapest.system})`,
+        `${ours.cpuUsPerOp.toFixed(2)} us`,
+        `< ${cheapest.cpuUsPerOp.toFixed(2)} us`,
+        ours.cpuUsPerOp < cheapest.cpuUsPerOp,
+      );
+    }
+    if (t.perEnter && ours.opsPerEnter != null) {
+      add(
+        'SQEs per io_uring_enter',
+        ours.opsPerEnter.toFixed(1),
+        `>= ${t.perEnter}`,
+        ours.opsPerEnter >= t.perEnter,
+      );
+    }
+    if (ours.helperThreads != null) {
+      add('helper threads', String(ours.helperThreads), '0', ours.helperThreads === 0);
+    }
+  }
+  return out;
+}
+
+module.exports = { NODE_ASYNC, TARGETS, checkTargets };
