@@ -19,12 +19,10 @@ export interface NativeRingOptions {
 }
 
 export interface NativeRing {
-  /** Fills one SQE from the shared parameter block: 0, -EBUSY (SQ full) or -EINVAL. */
-  prep(a?: unknown, b?: unknown): number;
-  /** Submits staged SQEs: count or negative errno (retried by the addon). */
-  submit(): number;
-  /** Ensures `n` free SQ entries, flushing if needed. */
-  reserve(n: number): boolean;
+  /** Turns the staging area into SQEs and submits them: count or negative errno (retried). */
+  flush(): number;
+  /** Holds the loop alive: called when work is staged while the ring is idle. */
+  ref(): void;
   info(): NativeRingInfo;
   close(): void;
 }
@@ -34,6 +32,7 @@ export interface NativeRingConstructor {
     options: NativeRingOptions,
     onComplete: (count: number) => void,
     params: Float64Array,
+    objs: unknown[],
     cqes: Int32Array,
     counters: Float64Array,
   ): NativeRing;

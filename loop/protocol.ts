@@ -12,6 +12,7 @@ export const P_BUF_OFFSET = 8;
 export const P_FILE_INDEX = 9;
 export const P_X1 = 10;
 export const P_X2 = 11;
+export const P_GROUP = 12;
 export const PARAM_COUNT = 16;
 
 export const CQE_SLOT = 0;
@@ -28,7 +29,9 @@ export const C_STAGED = 4;
 export const C_HARVESTS = 5;
 export const C_ENTER_CALLS = 6;
 export const C_SUBMIT_RETRIES = 7;
-export const COUNTER_COUNT = 8;
+export const C_JS_STAGED = 8;
+export const C_REFED = 9;
+export const COUNTER_COUNT = 12;
 
 /** io_uring opcodes (kernel ABI numbers). */
 export const Opcode = {

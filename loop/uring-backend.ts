@@ -9,7 +9,6 @@ import { Deque } from './deque';
 import {
   AbortError,
   EBADF,
-  EBUSY,
   ECANCELED,
   EMFILE,
   ENOSYS,
@@ -32,6 +31,8 @@ import {
   C_HARVESTS,
   C_SQES_SUBMITTED,
   C_SUBMIT_CALLS,
+  C_JS_STAGED,
+  C_REFED,
   C_SUBMIT_RETRIES,
   IORING_ASYNC_CANCEL_ANY,
   IOSQE_FIXED_FILE,
@@ -42,6 +43,7 @@ import {
   KIND_TIMEOUT,
   Opcode,
   PARAM_COUNT,
+  P_GROUP,
   P_OPCODE,
   P_OP_FLAGS,
   P_SLOT,
@@ -61,6 +63,9 @@ export interface UringOptions {
   directFiles: number;
 }
 
+/** Staging-area entries beyond the CQ capacity, for cancels of in-flight work. */
+const STAGE_SLACK = 64;
+
 /** How long shutdown() waits for cancelled requests before giving up on them. */
 const SHUTDOWN_WAIT_MS = 2000;
 
@@ -76,12 +81,25 @@ export class UringBackend implements Backend {
   closed = false;
 
   private readonly native: NativeRing;
-  private readonly params = new Float64Array(new ArrayBuffer(PARAM_COUNT * 8));
+  /**
+   * The staging area: ops are written here and the addon turns them into
+   * SQEs at each flush (after a completion batch, before libuv blocks, or
+   * when the area is full), so staging costs no call into the addon.
+   */
+  private readonly area: Float64Array;
+  /** Per entry: the two objects the kernel will touch (buffers, paths, iovecs). */
+  private readonly objs: unknown[];
+  /** One view per entry, so an op's fill() writes its own fields at index 0. */
+  private readonly entries: Float64Array[];
+  private readonly stageCapacity: number;
+  /** Cancels that found the area full; staged before anything else. */
+  private readonly lateCancels: Request[] = [];
+  /** Opcodes this kernel runs, indexed by opcode. */
+  private readonly opcodeOk = new Uint8Array(256);
   private readonly cqes: Int32Array;
   private readonly counters = new Float64Array(new ArrayBuffer(COUNTER_COUNT * 8));
   private readonly slots: SlotTable<Request>;
   private readonly queue = new Deque<Item>();
-  private readonly opcodes: Set<number>;
   private readonly directFree: number[] = [];
   /** SQEs staged or in flight: capped at the CQ size so the CQ cannot overflow. */
   private sqesInFlight = 0;
@@ -99,6 +117,15 @@ export class UringBackend implements Backend {
     // Sized for a full CQ; the addon splits larger harvests into several calls.
     const cqHint = Math.max(options.cqEntries ?? 0, options.entries * 2, 8);
     this.cqes = new Int32Array(new ArrayBuffer(cqHint * CQE_STRIDE * 4));
+    // The CQ caps what is staged or in flight, so the area only overflows when
+    // submits keep failing; it is sized before the ring reports its real CQ size.
+    this.stageCapacity = Math.max(cqHint, options.cqEntries ?? 0) * 2 + STAGE_SLACK;
+    this.area = new Float64Array(new ArrayBuffer(this.stageCapacity * PARAM_COUNT * 8));
+    this.objs = new Array<unknown>(this.stageCapacity * 2).fill(undefined);
+    this.entries = [];
+    for (let i = 0; i < this.stageCapacity; i++) {
+      this.entries.push(this.area.subarray(i * PARAM_COUNT, (i + 1) * PARAM_COUNT));
+    }
     this.native = new addon.NativeRing(
       {
         entries: options.entries,
@@ -108,7 +135,8 @@ export class UringBackend implements Backend {
         directFiles: options.directFiles,
       },
       (count) => this.onComplete(count),
-      this.params,
+      this.area,
+      this.objs,
       this.cqes,
       this.counters,
     );
@@ -116,41 +144,45 @@ export class UringBackend implements Backend {
     this.maxChainSqes = this.info.sqEntries;
     this.capacity = this.info.cqEntries;
     this.slots = new SlotTable<Request>(Math.max(16, this.capacity));
-    this.opcodes = new Set(this.info.opcodes);
+    for (const op of this.info.opcodes) if (op < 256) this.opcodeOk[op] = 1;
     for (let i = this.info.directFiles - 1; i >= 0; i--) this.directFree.push(i);
   }
 
   supports(kind: OpKind): boolean {
-    return this.opcodes.has(kind.opcode);
+    return this.opcodeOk[kind.opcode] === 1;
   }
 
   run(req: Request): Promise<unknown> {
     if (this.closing) return Promise.reject(closedError());
     const signal = req.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
-    if (!this.supports(req.kind) || (req.timeout > 0 && !this.opcodes.has(Opcode.LINK_TIMEOUT))) {
+    if (!this.supports(req.kind) || (req.timeout > 0 && this.opcodeOk[Opcode.LINK_TIMEOUT] === 0)) {
       return this.runOnFs(req);
     }
     if (req.file && (!req.file.open || req.file.owner !== this)) {
       return Promise.reject(errnoError(EBADF, req.kind.name, req.path));
     }
     this.submitted++;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      req.resolve = resolve;
-      req.reject = reject;
-    });
+    this.creating = req;
+    const promise = new Promise<unknown>(this.executor);
     if (signal) {
       req.onAbort = () => this.abortRequest(req);
       signal.addEventListener('abort', req.onAbort, { once: true });
     }
-    if (this.queue.length === 0 && this.canStage(req)) {
-      this.stage(req, false);
-      if (req.cqes === 0) this.finish(req);
-    } else {
-      this.queue.push(req);
-    }
+    const at = this.queue.length === 0 ? this.reserve(req.timeout > 0 ? 2 : 1) : -1;
+    if (at >= 0) this.stageOne(req, at);
+    else this.queue.push(req);
     return promise;
   }
+
+  /** The request whose Promise is being created; read by `executor`. */
+  private creating: Request | undefined;
+  /** One executor for every Promise: no closure per op. */
+  private readonly executor = (resolve: (v: unknown) => void, reject: (e: unknown) => void) => {
+    const req = this.creating as Request;
+    req.resolve = resolve;
+    req.reject = reject;
+  };
 
   runChain(reqs: Request[], signal: AbortSignal | undefined): Promise<unknown[]> {
     if (this.closing) return Promise.reject(closedError());
@@ -166,7 +198,7 @@ export class UringBackend implements Backend {
     }
     for (const req of reqs) {
       const unsupported = !this.supports(req.kind);
-      if (unsupported || (req.timeout > 0 && !this.opcodes.has(Opcode.LINK_TIMEOUT))) {
+      if (unsupported || (req.timeout > 0 && this.opcodeOk[Opcode.LINK_TIMEOUT] === 0)) {
         return Promise.reject(
           errnoError(
             ENOSYS,
@@ -198,11 +230,7 @@ export class UringBackend implements Backend {
       run.onAbort = () => this.abortChain(run);
       signal.addEventListener('abort', run.onAbort, { once: true });
     }
-    if (this.queue.length === 0 && this.sqesInFlight + run.sqes <= this.capacity) {
-      this.stageChain(run);
-    } else {
-      this.queue.push(run);
-    }
+    if (this.queue.length > 0 || !this.stageChain(run)) this.queue.push(run);
     return promise;
   }
 
@@ -231,59 +259,70 @@ export class UringBackend implements Backend {
   // -------------------------------------------------------------------------
   // Staging
 
-  /** Room for the request's completions in the CQ and, with a linked timeout, two adjacent SQEs. */
-  private canStage(req: Request): boolean {
-    if (req.timeout > 0) return this.sqesInFlight + 2 <= this.capacity && this.native.reserve(2);
-    return this.sqesInFlight + 1 <= this.capacity;
+  /**
+   * Reserves `n` adjacent entries of the staging area for SQEs whose
+   * completions fit in the CQ. Returns the first entry, or -1 (the caller
+   * queues the work).
+   */
+  private reserve(n: number): number {
+    if (this.sqesInFlight + n > this.capacity) return -1;
+    const c = this.counters;
+    let at = c[C_JS_STAGED];
+    if (at + n > this.stageCapacity) {
+      this.native.flush();
+      at = c[C_JS_STAGED];
+      if (at + n > this.stageCapacity) return -1;
+    }
+    c[C_JS_STAGED] = at + n;
+    if (c[C_REFED] === 0) this.native.ref();
+    return at;
   }
 
-  /** Puts one request (and its linked timeout) in the SQ. */
-  private stage(req: Request, linkNext: boolean): void {
+  /** A single op (and its linked timeout) in the entries reserved at `at`. */
+  private stageOne(req: Request, at: number): void {
+    this.stage(req, false, at, req.timeout > 0 ? 2 : 1);
+  }
+
+  /** Writes one request (and its linked timeout) into the staging area at `at`. */
+  private stage(req: Request, linkNext: boolean, at: number, group: number): number {
     const slot = this.slots.acquire(req);
     req.slot = slot;
     req.gen = this.slots.gens[slot];
     this.inRing++;
-    const p = this.params;
+    let p = this.entries[at];
     req.kind.fill(req, p);
     p[P_SLOT] = slot;
     p[P_TAG] = (req.gen << KIND_BITS) | KIND_MAIN;
     p[P_SQE_FLAGS] =
       (req.file && !req.kind.directByIndex ? IOSQE_FIXED_FILE : 0) |
       (linkNext || req.timeout > 0 ? IOSQE_IO_LINK : 0);
-    if (!this.prep(req.a, req.b, req)) return;
-    if (req.timeout > 0) {
-      req.ts ??= new Uint8Array(16);
-      p[P_OPCODE] = Opcode.LINK_TIMEOUT;
-      p[P_X1] = req.timeout;
-      p[P_TAG] = (req.gen << KIND_BITS) | KIND_TIMEOUT;
-      p[P_SQE_FLAGS] = linkNext ? IOSQE_IO_LINK : 0;
-      this.prep(req.ts, undefined, req);
-    }
-  }
-
-  /**
-   * One SQE from the parameter block, flushing once if the SQ is full. False if
-   * the addon refused it: the arguments were validated in api/, so that means
-   * the SQ stayed full (SQPOLL lagging) or memory vanished; the request's main
-   * op then completes with the error instead of hanging.
-   */
-  private prep(a: unknown, b: unknown, req: Request): boolean {
-    let rc = this.native.prep(a, b);
-    if (rc === EBUSY) {
-      this.native.submit();
-      rc = this.native.prep(a, b);
-    }
-    if (rc < 0) {
-      if (req.cqes === 0) req.res = rc;
-      return false;
-    }
+    p[P_GROUP] = group;
+    this.objs[at * 2] = req.a;
+    this.objs[at * 2 + 1] = req.b;
     req.cqes++;
     req.sqes++;
     this.sqesInFlight++;
-    return true;
+    if (req.timeout <= 0) return at + 1;
+    req.ts ??= new Uint8Array(16);
+    p = this.entries[++at];
+    p[P_OPCODE] = Opcode.LINK_TIMEOUT;
+    p[P_X1] = req.timeout;
+    p[P_SLOT] = slot;
+    p[P_TAG] = (req.gen << KIND_BITS) | KIND_TIMEOUT;
+    p[P_SQE_FLAGS] = linkNext ? IOSQE_IO_LINK : 0;
+    p[P_GROUP] = 0;
+    this.objs[at * 2] = req.ts;
+    this.objs[at * 2 + 1] = undefined;
+    req.cqes++;
+    req.sqes++;
+    this.sqesInFlight++;
+    return at + 1;
   }
 
-  private stageChain(run: ChainRun): void {
+  /** Stages a whole chain as one linked group; false if it has to wait for room. */
+  private stageChain(run: ChainRun): boolean {
+    const at = this.reserve(run.sqes);
+    if (at < 0) return false;
     // Direct descriptors for the chain's opens are picked before anything is staged.
     for (const req of run.reqs) {
       if (!req.opens) continue;
@@ -291,34 +330,20 @@ export class UringBackend implements Backend {
       if (index === undefined) {
         for (const other of run.reqs)
           if (other.opens && other.opens.index >= 0) this.releaseDirect(other.opens);
+        // Give back the entries reserved for it: nothing was written there.
+        this.counters[C_JS_STAGED] -= run.sqes;
         this.failUnstagedChain(run, EMFILE);
-        return;
+        return true;
       }
       req.opens.index = index;
       req.opens.owner = this;
     }
-    if (!this.native.reserve(run.sqes)) {
-      this.queue.push(run);
-      return;
-    }
     const last = run.reqs.length - 1;
+    let next = at;
     for (let i = 0; i <= last; i++) {
-      const req = run.reqs[i];
-      this.stage(req, i < last);
-      if (req.cqes === 0) {
-        // Could not be staged: the link breaks here, the kernel cancels nothing
-        // after it, so settle those requests ourselves.
-        for (let j = i + 1; j <= last; j++) {
-          const rest = run.reqs[j];
-          rest.res = ECANCELED;
-          rest.slot = -1;
-          run.remaining--;
-          this.completed++;
-        }
-        this.finish(req);
-        return;
-      }
+      next = this.stage(run.reqs[i], i < last, next, i === 0 ? run.sqes : 0);
     }
+    return true;
   }
 
   private failUnstagedChain(run: ChainRun, errno: number): void {
@@ -332,6 +357,11 @@ export class UringBackend implements Backend {
 
   /** Moves queued work into the ring while the CQ has room for its completions. */
   private drainQueue(): void {
+    while (this.lateCancels.length > 0) {
+      const req = this.lateCancels[0];
+      if (req.slot >= 0 && !req.done && !this.stageCancel(req)) return;
+      this.lateCancels.shift();
+    }
     while (this.queue.length > 0) {
       const item = this.queue.peek() as Item;
       if (item.dropped) {
@@ -339,15 +369,13 @@ export class UringBackend implements Backend {
         continue;
       }
       if (item instanceof ChainRun) {
-        if (this.sqesInFlight + item.sqes > this.capacity) return;
-        if (!this.native.reserve(item.sqes)) return;
+        if (!this.stageChain(item)) return;
         this.queue.shift();
-        this.stageChain(item);
       } else {
-        if (!this.canStage(item)) return;
+        const at = this.reserve(item.timeout > 0 ? 2 : 1);
+        if (at < 0) return;
         this.queue.shift();
-        this.stage(item, false);
-        if (item.cqes === 0) this.finish(item);
+        this.stageOne(item, at);
       }
     }
   }
@@ -434,8 +462,9 @@ export class UringBackend implements Backend {
         if (this.closed) {
           this.releaseDirect(file);
         } else {
-          this.stage(close, false);
-          if (close.cqes === 0) this.finish(close);
+          const at = this.queue.length === 0 ? this.reserve(1) : -1;
+          if (at >= 0) this.stageOne(close, at);
+          else this.queue.push(close);
         }
       }
     }
@@ -491,7 +520,28 @@ export class UringBackend implements Backend {
   }
 
   private cancel(req: Request): void {
-    const p = this.params;
+    if (this.lateCancels.length > 0 || !this.stageCancel(req)) this.lateCancels.push(req);
+  }
+
+  /** One entry of the staging area outside the CQ budget (cancels), or -1 if it stays full. */
+  private takeEntry(): number {
+    const c = this.counters;
+    let at = c[C_JS_STAGED];
+    if (at + 1 > this.stageCapacity) {
+      this.native.flush();
+      at = c[C_JS_STAGED];
+      if (at + 1 > this.stageCapacity) return -1;
+    }
+    c[C_JS_STAGED] = at + 1;
+    if (c[C_REFED] === 0) this.native.ref();
+    return at;
+  }
+
+  /** Stages ASYNC_CANCEL for `req`'s main SQE; false if the staging area is full. */
+  private stageCancel(req: Request): boolean {
+    const at = this.takeEntry();
+    if (at < 0) return false;
+    const p = this.entries[at];
     p[P_OPCODE] = Opcode.ASYNC_CANCEL;
     p[P_OP_FLAGS] = 0;
     p[P_X1] = req.slot;
@@ -499,7 +549,13 @@ export class UringBackend implements Backend {
     p[P_SLOT] = req.slot;
     p[P_TAG] = (req.gen << KIND_BITS) | KIND_CANCEL;
     p[P_SQE_FLAGS] = 0;
-    this.prep(undefined, undefined, req);
+    p[P_GROUP] = 1;
+    this.objs[at * 2] = undefined;
+    this.objs[at * 2 + 1] = undefined;
+    req.cqes++;
+    req.sqes++;
+    this.sqesInFlight++;
+    return true;
   }
 
   // -------------------------------------------------------------------------
@@ -539,19 +595,21 @@ export class UringBackend implements Backend {
       }
     }
     if (this.inRing > 0) {
-      const p = this.params;
-      p[P_OPCODE] = Opcode.ASYNC_CANCEL;
-      p[P_OP_FLAGS] = IORING_ASYNC_CANCEL_ANY;
-      p[P_SLOT] = -1 >>> 0;
-      p[P_TAG] = -1 >>> 0;
-      p[P_SQE_FLAGS] = 0;
-      p[P_X1] = 0;
-      p[P_X2] = 0;
-      if (this.native.prep() === EBUSY) {
-        this.native.submit();
-        this.native.prep();
+      const at = this.takeEntry();
+      if (at >= 0) {
+        const p = this.entries[at];
+        p[P_OPCODE] = Opcode.ASYNC_CANCEL;
+        p[P_OP_FLAGS] = IORING_ASYNC_CANCEL_ANY;
+        p[P_SLOT] = -1 >>> 0;
+        p[P_TAG] = -1 >>> 0;
+        p[P_SQE_FLAGS] = 0;
+        p[P_X1] = 0;
+        p[P_X2] = 0;
+        p[P_GROUP] = 1;
+        this.objs[at * 2] = undefined;
+        this.objs[at * 2 + 1] = undefined;
       }
-      this.native.submit();
+      this.native.flush();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, SHUTDOWN_WAIT_MS);
         this.drained = () => {
@@ -582,6 +640,7 @@ export function probeIoUring(): boolean {
       { entries: 2 },
       () => undefined,
       new Float64Array(new ArrayBuffer(PARAM_COUNT * 8)),
+      [undefined, undefined],
       new Int32Array(new ArrayBuffer(16 * CQE_STRIDE * 4)),
       new Float64Array(new ArrayBuffer(COUNTER_COUNT * 8)),
     );

@@ -4,8 +4,11 @@
 
 namespace uring_loop {
 
-// Float64Array the scheduler fills before each prep() call. Doubles hold every
-// integer up to 2^53 exactly, which covers file positions and lengths.
+// The staging area: a Float64Array of entries, kParamCount doubles each, that
+// the scheduler fills and the addon turns into SQEs at each flush, plus a JS
+// array with two object slots per entry (buffers, paths, iovec arrays).
+// Doubles hold every integer up to 2^53 exactly, which covers file positions
+// and lengths.
 enum Param : int {
   kParamOpcode = 0,
   kParamFd = 1,
@@ -19,6 +22,7 @@ enum Param : int {
   kParamFileIndex = 9, // direct descriptor index + 1 (0: none)
   kParamX1 = 10,       // op specific: timeout ms, cancel target slot, mode
   kParamX2 = 11,       // op specific: cancel target tag
+  kParamGroup = 12,    // on the first entry of a linked group: its size; 0 on the rest
   kParamCount = 16,
 };
 
@@ -41,7 +45,9 @@ enum Counter : int {
   kCounterHarvests = 5,      // completion batches delivered to JS
   kCounterEnterCalls = 6,    // every io_uring_enter the addon made
   kCounterSubmitRetries = 7, // transient submit failures retried later
-  kCounterCount = 8,
+  kCounterJsStaged = 8,      // entries in the staging area (written by both sides)
+  kCounterRefed = 9,         // 1 while the poll handle keeps the loop alive
+  kCounterCount = 12,
 };
 
 }  // namespace uring_loop

@@ -28,11 +28,6 @@ constexpr uint64_t kTeardownUserData = ~0ULL;
 constexpr uint8_t kAllowedSqeFlags =
     IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_ASYNC;
 
-struct View {
-  uint8_t* data = nullptr;
-  size_t length = 0;
-};
-
 size_t ElementSize(napi_typedarray_type type) {
   switch (type) {
     case napi_int8_array:
@@ -145,6 +140,7 @@ int RingCore::Open(const SetupOptions& options, unsigned direct_files) {
       direct_files_ = direct_files;
     }
     cq_capacity_ = *ring_.cq.kring_entries;
+    sq_entries_ = *ring_.sq.kring_entries;
     ret = uv_poll_init(loop_, &poll_, event_fd_);
   }
   if (ret < 0) {
@@ -169,16 +165,18 @@ int RingCore::Open(const SetupOptions& options, unsigned direct_files) {
   return 0;
 }
 
-void RingCore::Attach(Ring* owner_object, napi_value callback, napi_value params, napi_value cqes,
-                      napi_value counters) {
+void RingCore::Attach(Ring* owner_object, napi_value callback, napi_value params, napi_value objs,
+                      napi_value cqes, napi_value counters) {
   owner = owner_object;
   napi_create_reference(env_, callback, 1, &callback_);
   napi_create_reference(env_, params, 1, &params_ref_);
+  napi_create_reference(env_, objs, 1, &objs_ref_);
   napi_create_reference(env_, cqes, 1, &cqes_ref_);
   napi_create_reference(env_, counters, 1, &counters_ref_);
   View view;
   GetView(env_, params, &view);
-  params_ = reinterpret_cast<const double*>(view.data);
+  params_ = reinterpret_cast<double*>(view.data);
+  stage_capacity_ = view.length / (sizeof(double) * kParamCount);
   GetView(env_, cqes, &view);
   cqes_ = reinterpret_cast<int32_t*>(view.data);
   cqe_capacity_ = view.length / (sizeof(int32_t) * kCqeStride);
@@ -191,32 +189,48 @@ void RingCore::Attach(Ring* owner_object, napi_value callback, napi_value params
   napi_async_init(env_, resource, name, &async_context_);
 }
 
-int RingCore::Prep(napi_env env, napi_value a, napi_value b) {
-  const double* p = params_;
-  const int opcode = static_cast<int>(p[kParamOpcode]);
-  const int fd = static_cast<int>(p[kParamFd]);
-  const double len = p[kParamLen];
-  const unsigned op_flags = static_cast<unsigned>(p[kParamOpFlags]);
+// Which object slots an opcode reads: 0 none, 1 the first, 2 both.
+static int ObjectsUsed(int opcode) {
+  switch (opcode) {
+    case IORING_OP_READ:
+    case IORING_OP_WRITE:
+    case IORING_OP_OPENAT:
+    case IORING_OP_UNLINKAT:
+    case IORING_OP_MKDIRAT:
+    case IORING_OP_TIMEOUT:
+    case IORING_OP_LINK_TIMEOUT:
+      return 1;
+    case IORING_OP_READV:
+    case IORING_OP_WRITEV:
+    case IORING_OP_RENAMEAT:
+    case IORING_OP_STATX:
+      return 2;
+    default:
+      return 0;
+  }
+}
 
-  // Validate and resolve every pointer before taking an SQE, so a refusal
-  // never leaves a half-filled entry in the ring.
-  View first, second;
-  const char* path = nullptr;
-  const char* path2 = nullptr;
+int RingCore::Resolve(napi_env env, const double* p, napi_value a, napi_value b, Entry* out) {
+  const int opcode = static_cast<int>(p[kParamOpcode]);
+  const double len = p[kParamLen];
+  out->p = p;
+  out->path = nullptr;
+  out->path2 = nullptr;
   switch (opcode) {
     case IORING_OP_READ:
     case IORING_OP_WRITE: {
-      if (!GetView(env, a, &first)) return -EINVAL;
+      if (!GetView(env, a, &out->first)) return -EINVAL;
       const double start = p[kParamBufOffset];
-      if (start < 0 || len < 0 || start + len > static_cast<double>(first.length)) return -EINVAL;
-      if (len > 0 && !first.data) return -EINVAL;
-      break;
+      if (start < 0 || len < 0 || start + len > static_cast<double>(out->first.length))
+        return -EINVAL;
+      if (len > 0 && !out->first.data) return -EINVAL;
+      return 0;
     }
     case IORING_OP_READV:
     case IORING_OP_WRITEV: {
-      if (!GetView(env, a, &first) || !first.data) return -EINVAL;
-      if (len < 1 || len * sizeof(iovec) > first.length) return -EINVAL;
-      iovec* iov = reinterpret_cast<iovec*>(first.data);
+      if (!GetView(env, a, &out->first) || !out->first.data) return -EINVAL;
+      if (len < 1 || len * sizeof(iovec) > out->first.length) return -EINVAL;
+      iovec* iov = reinterpret_cast<iovec*>(out->first.data);
       const uint32_t count = static_cast<uint32_t>(len);
       for (uint32_t i = 0; i < count; i++) {
         napi_value element;
@@ -226,63 +240,67 @@ int RingCore::Prep(napi_env env, napi_value a, napi_value b) {
         iov[i].iov_base = part.data;
         iov[i].iov_len = part.length;
       }
-      break;
+      return 0;
     }
     case IORING_OP_OPENAT:
     case IORING_OP_UNLINKAT:
     case IORING_OP_MKDIRAT:
-      if (!(path = GetPath(env, a))) return -EINVAL;
-      break;
+      return (out->path = GetPath(env, a)) ? 0 : -EINVAL;
     case IORING_OP_RENAMEAT:
-      if (!(path = GetPath(env, a)) || !(path2 = GetPath(env, b))) return -EINVAL;
-      break;
+      return (out->path = GetPath(env, a)) && (out->path2 = GetPath(env, b)) ? 0 : -EINVAL;
     case IORING_OP_STATX: {
-      if (!GetView(env, a, &first) || !first.data || first.length < sizeof(struct statx))
+      if (!GetView(env, a, &out->first) || !out->first.data ||
+          out->first.length < sizeof(struct statx))
         return -EINVAL;
-      path = "";
-      bool has_path = false;
+      out->path = "";
       napi_valuetype type;
-      if (b && napi_typeof(env, b, &type) == napi_ok && type != napi_undefined) has_path = true;
-      if (has_path && !(path = GetPath(env, b))) return -EINVAL;
-      break;
+      if (b && napi_typeof(env, b, &type) == napi_ok && type != napi_undefined) {
+        if (!(out->path = GetPath(env, b))) return -EINVAL;
+      }
+      return 0;
     }
     case IORING_OP_TIMEOUT:
     case IORING_OP_LINK_TIMEOUT:
-      if (!GetView(env, a, &first) || !first.data || first.length < sizeof(__kernel_timespec))
+      if (!GetView(env, a, &out->first) || !out->first.data ||
+          out->first.length < sizeof(__kernel_timespec))
         return -EINVAL;
-      break;
+      return 0;
     case IORING_OP_NOP:
     case IORING_OP_FSYNC:
     case IORING_OP_FALLOCATE:
     case IORING_OP_CLOSE:
     case IORING_OP_ASYNC_CANCEL:
     case kOpFtruncate:
-      break;
+      return 0;
     default:
       return -EINVAL;
   }
+}
 
-  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  if (!sqe) return -EBUSY;
-
+void RingCore::Fill(io_uring_sqe* sqe, const Entry& e) {
+  const double* p = e.p;
+  const int opcode = static_cast<int>(p[kParamOpcode]);
+  const int fd = static_cast<int>(p[kParamFd]);
+  const double len = p[kParamLen];
+  const unsigned op_flags = static_cast<unsigned>(p[kParamOpFlags]);
   switch (opcode) {
     case IORING_OP_NOP:
       PrepNop(sqe);
       break;
     case IORING_OP_READ:
-      PrepRead(sqe, fd, first.data + static_cast<size_t>(p[kParamBufOffset]),
+      PrepRead(sqe, fd, e.first.data + static_cast<size_t>(p[kParamBufOffset]),
                static_cast<unsigned>(len), FilePosition(p[kParamOffset]));
       break;
     case IORING_OP_WRITE:
-      PrepWrite(sqe, fd, first.data + static_cast<size_t>(p[kParamBufOffset]),
+      PrepWrite(sqe, fd, e.first.data + static_cast<size_t>(p[kParamBufOffset]),
                 static_cast<unsigned>(len), FilePosition(p[kParamOffset]));
       break;
     case IORING_OP_READV:
-      PrepReadv(sqe, fd, reinterpret_cast<iovec*>(first.data), static_cast<unsigned>(len),
+      PrepReadv(sqe, fd, reinterpret_cast<iovec*>(e.first.data), static_cast<unsigned>(len),
                 FilePosition(p[kParamOffset]));
       break;
     case IORING_OP_WRITEV:
-      PrepWritev(sqe, fd, reinterpret_cast<iovec*>(first.data), static_cast<unsigned>(len),
+      PrepWritev(sqe, fd, reinterpret_cast<iovec*>(e.first.data), static_cast<unsigned>(len),
                  FilePosition(p[kParamOffset]));
       break;
     case IORING_OP_FSYNC:
@@ -296,28 +314,28 @@ int RingCore::Prep(napi_env env, napi_value a, napi_value b) {
       PrepFtruncate(sqe, fd, static_cast<uint64_t>(p[kParamOffset]));
       break;
     case IORING_OP_OPENAT:
-      PrepOpenat(sqe, path, static_cast<int>(op_flags), static_cast<unsigned>(len),
+      PrepOpenat(sqe, e.path, static_cast<int>(op_flags), static_cast<unsigned>(len),
                  static_cast<unsigned>(p[kParamFileIndex]));
       break;
     case IORING_OP_CLOSE:
       PrepClose(sqe, fd, static_cast<unsigned>(p[kParamFileIndex]));
       break;
     case IORING_OP_STATX:
-      PrepStatx(sqe, fd, path, static_cast<int>(op_flags), static_cast<unsigned>(len),
-                reinterpret_cast<struct statx*>(first.data));
+      PrepStatx(sqe, fd, e.path, static_cast<int>(op_flags), static_cast<unsigned>(len),
+                reinterpret_cast<struct statx*>(e.first.data));
       break;
     case IORING_OP_RENAMEAT:
-      PrepRenameat(sqe, path, path2, op_flags);
+      PrepRenameat(sqe, e.path, e.path2, op_flags);
       break;
     case IORING_OP_UNLINKAT:
-      PrepUnlinkat(sqe, path, static_cast<int>(op_flags));
+      PrepUnlinkat(sqe, e.path, static_cast<int>(op_flags));
       break;
     case IORING_OP_MKDIRAT:
-      PrepMkdirat(sqe, path, static_cast<unsigned>(len));
+      PrepMkdirat(sqe, e.path, static_cast<unsigned>(len));
       break;
     case IORING_OP_TIMEOUT:
     case IORING_OP_LINK_TIMEOUT: {
-      auto* ts = reinterpret_cast<__kernel_timespec*>(first.data);
+      auto* ts = reinterpret_cast<__kernel_timespec*>(e.first.data);
       const double ms = std::max(0.0, p[kParamX1]);
       ts->tv_sec = static_cast<int64_t>(ms / 1000);
       ts->tv_nsec = static_cast<long long>((ms - static_cast<double>(ts->tv_sec) * 1000) * 1e6);
@@ -336,16 +354,104 @@ int RingCore::Prep(napi_env env, napi_value a, napi_value b) {
     }
   }
   sqe->flags |= static_cast<uint8_t>(p[kParamSqeFlags]) & kAllowedSqeFlags;
-  sqe->user_data = (static_cast<uint64_t>(static_cast<uint32_t>(p[kParamTag])) << 32) |
-                   static_cast<uint32_t>(p[kParamSlot]);
-  staged_++;
-  if (pending_++ == 0) UpdateRef();
+  sqe->user_data = UserData(p);
+}
+
+uint64_t RingCore::UserData(const double* p) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(p[kParamTag])) << 32) |
+         static_cast<uint32_t>(p[kParamSlot]);
+}
+
+unsigned RingCore::PrepStaged() {
+  const unsigned count = static_cast<unsigned>(counters_[kCounterJsStaged]);
+  if (count == 0 || closing_) return 0;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return 0;
+  napi_value objs = nullptr, undefined = nullptr;
+  napi_get_reference_value(env_, objs_ref_, &objs);
+  napi_get_undefined(env_, &undefined);
+  unsigned done = 0;
+  while (done < count) {
+    double* head = params_ + static_cast<size_t>(done) * kParamCount;
+    const unsigned group = std::max(1u, static_cast<unsigned>(head[kParamGroup]));
+    if (group > count - done || group > sq_entries_) {
+      // Not a well-formed group: refuse what is left rather than guess.
+      for (unsigned i = done; i < count; i++) {
+        refused_.push_back({UserData(params_ + static_cast<size_t>(i) * kParamCount), -EINVAL});
+        pending_++;
+      }
+      done = count;
+      break;
+    }
+    // A linked group never straddles two submissions.
+    if (io_uring_sq_space_left(&ring_) < group && (Submit() < 0 || io_uring_sq_space_left(&ring_) < group))
+      break;
+    // Resolve every entry of the group before taking any SQE, so a refusal
+    // never leaves a link pointing at an unrelated SQE.
+    int err = 0;
+    unsigned bad = 0;
+    entries_.resize(group);
+    for (unsigned i = 0; i < group && err == 0; i++) {
+      const unsigned at = done + i;
+      const double* p = params_ + static_cast<size_t>(at) * kParamCount;
+      napi_value args[2] = {nullptr, nullptr};
+      const int used = ObjectsUsed(static_cast<int>(p[kParamOpcode]));
+      for (int k = 0; k < used; k++) {
+        napi_get_element(env_, objs, at * 2 + k, &args[k]);
+        // The request keeps its memory alive; the staging area lets go of it.
+        napi_set_element(env_, objs, at * 2 + k, undefined);
+      }
+      err = Resolve(env_, p, args[0], args[1], &entries_[i]);
+      bad = i;
+    }
+    for (unsigned i = 0; i < group; i++) {
+      if (err != 0) {
+        const double* p = params_ + static_cast<size_t>(done + i) * kParamCount;
+        refused_.push_back({UserData(p), i == bad ? err : -ECANCELED});
+      } else {
+        Fill(io_uring_get_sqe(&ring_), entries_[i]);
+        staged_++;
+      }
+      pending_++;
+    }
+    done += group;
+  }
+  if (done < count) {
+    // The SQ stayed full (a transient submit failure): keep the rest, in
+    // order, at the front of the area for the next flush.
+    const unsigned left = count - done;
+    std::memmove(params_, params_ + static_cast<size_t>(done) * kParamCount,
+                 static_cast<size_t>(left) * kParamCount * sizeof(double));
+    for (unsigned i = 0; i < left * 2; i++) {
+      napi_value value;
+      napi_get_element(env_, objs, (done * 2) + i, &value);
+      napi_set_element(env_, objs, i, value);
+      napi_set_element(env_, objs, (done * 2) + i, undefined);
+    }
+    ScheduleRetry();
+  }
+  napi_close_handle_scope(env_, scope);
+  counters_[kCounterJsStaged] = count - done;
   counters_[kCounterPending] = static_cast<double>(pending_);
-  counters_[kCounterStaged] = staged_;
-  return 0;
+  if (!refused_.empty()) Kick();
+  return done;
+}
+
+void RingCore::Kick() {
+  const uint64_t one = 1;
+  ssize_t ignored = write(event_fd_, &one, sizeof(one));
+  (void)ignored;
 }
 
 int RingCore::Flush() {
+  if (closing_) return 0;
+  PrepStaged();
+  const int ret = Submit();
+  UpdateRef();
+  return ret;
+}
+
+int RingCore::Submit() {
   if (staged_ == 0 || closing_) return 0;
   const int ret = defer_taskrun_ ? io_uring_submit_and_get_events(&ring_) : io_uring_submit(&ring_);
   counters_[kCounterEnterCalls]++;
@@ -364,15 +470,10 @@ int RingCore::Flush() {
   return ret;
 }
 
-bool RingCore::Reserve(unsigned n) {
-  if (io_uring_sq_space_left(&ring_) >= n) return true;
-  Flush();
-  return io_uring_sq_space_left(&ring_) >= n;
-}
-
 void RingCore::EnterForEvents() {
-  if (staged_ > 0) {
-    Flush();
+  if (staged_ > 0 || counters_[kCounterJsStaged] > 0) {
+    PrepStaged();
+    Submit();
   } else if (defer_taskrun_ && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN)) {
     io_uring_get_events(&ring_);
     counters_[kCounterEnterCalls]++;
@@ -381,6 +482,17 @@ void RingCore::EnterForEvents() {
 
 unsigned RingCore::CopyCompletions() {
   unsigned total = 0;
+  // Entries the addon refused complete first, as the kernel would have
+  // completed them: one CQE each, with the error.
+  size_t taken = 0;
+  for (; taken < refused_.size() && total < cqe_capacity_; taken++, total++) {
+    int32_t* out = cqes_ + total * kCqeStride;
+    out[kCqeSlot] = static_cast<int32_t>(refused_[taken].first & 0xffffffffu);
+    out[kCqeTag] = static_cast<int32_t>(refused_[taken].first >> 32);
+    out[kCqeRes] = refused_[taken].second;
+    out[kCqeFlags] = 0;
+  }
+  refused_.erase(refused_.begin(), refused_.begin() + static_cast<std::ptrdiff_t>(taken));
   io_uring_cqe* batch[64];
   while (total < cqe_capacity_) {
     const unsigned want = std::min<unsigned>(64, static_cast<unsigned>(cqe_capacity_ - total));
@@ -435,26 +547,28 @@ void RingCore::Harvest() {
     DeliverToJs(count);
   }
   if (closing_) return;
-  Flush();
-  if (io_uring_cq_ready(&ring_) > 0) {
-    // Completions left by the round limit: come back after libuv has run
-    // its other handles.
-    const uint64_t one = 1;
-    ssize_t ignored = write(event_fd_, &one, sizeof(one));
-    (void)ignored;
-  }
+  PrepStaged();
+  Submit();
+  // Completions left by the round limit: come back after libuv has run its
+  // other handles.
+  if (io_uring_cq_ready(&ring_) > 0 || !refused_.empty()) Kick();
   UpdateRef();
 }
 
 void RingCore::UpdateRef() {
-  const bool want = pending_ > 0;
+  const bool want = pending_ > 0 || counters_[kCounterJsStaged] > 0;
   if (want == refed_ || closing_) return;
   refed_ = want;
+  counters_[kCounterRefed] = want ? 1 : 0;
   if (want) {
     uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
   } else {
     uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
   }
+}
+
+void RingCore::Ref() {
+  UpdateRef();
 }
 
 void RingCore::ScheduleRetry() {
@@ -466,7 +580,8 @@ void RingCore::ScheduleRetry() {
 void RingCore::OnRetry(uv_timer_t* handle) {
   auto* self = static_cast<RingCore*>(handle->data);
   if (self->closing_) return;
-  if (self->Flush() >= 0 && self->staged_ == 0) self->retry_delay_ms_ = 0;
+  if (self->Flush() >= 0 && self->staged_ == 0 && self->counters_[kCounterJsStaged] == 0)
+    self->retry_delay_ms_ = 0;
 }
 
 void RingCore::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
@@ -478,10 +593,14 @@ void RingCore::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
 void RingCore::OnPrepare(uv_prepare_t* handle) {
   // The last flush point before libuv may block: no staged op is stranded.
   auto* self = static_cast<RingCore*>(handle->data);
-  if (!self->closing_ && self->staged_ > 0) self->Flush();
+  if (!self->closing_ && (self->staged_ > 0 || self->counters_[kCounterJsStaged] > 0))
+    self->Flush();
 }
 
 void RingCore::DrainForTeardown() {
+  // Refused entries never reached the kernel: nothing to wait for.
+  pending_ -= std::min<uint64_t>(pending_, refused_.size());
+  refused_.clear();
   if (pending_ == 0) return;
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
   if (!sqe) {
@@ -542,7 +661,7 @@ void RingCore::OnEnvCleanup(napi_async_cleanup_hook_handle /*handle*/, void* arg
 
 void RingCore::Finish() {
   if (owner) owner->core = nullptr;
-  for (napi_ref* ref : {&callback_, &params_ref_, &cqes_ref_, &counters_ref_}) {
+  for (napi_ref* ref : {&callback_, &params_ref_, &objs_ref_, &cqes_ref_, &counters_ref_}) {
     if (*ref) napi_delete_reference(env_, *ref);
     *ref = nullptr;
   }
@@ -561,25 +680,29 @@ void RingCore::Finish() {
 Napi::Function Ring::Define(Napi::Env env) {
   return DefineClass(env, "NativeRing",
                      {
-                         InstanceMethod<&Ring::Prep>("prep"),
-                         InstanceMethod<&Ring::Submit>("submit"),
-                         InstanceMethod<&Ring::Reserve>("reserve"),
+                         InstanceMethod<&Ring::Flush>("flush"),
+                         InstanceMethod<&Ring::Ref>("ref"),
                          InstanceMethod<&Ring::Info>("info"),
                          InstanceMethod<&Ring::Close>("close"),
                      });
 }
 
-// new NativeRing(options, onComplete, params: Float64Array, cqes: Int32Array, counters: Float64Array)
+// new NativeRing(options, onComplete, params: Float64Array, objs: Array, cqes: Int32Array,
+//                counters: Float64Array)
 Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsObject() || !info[1].IsFunction() ||
-      !info[2].IsTypedArray() || !info[3].IsTypedArray() || !info[4].IsTypedArray()) {
-    throw Napi::TypeError::New(env, "NativeRing(options, onComplete, params, cqes, counters)");
+  if (info.Length() < 6 || !info[0].IsObject() || !info[1].IsFunction() ||
+      !info[2].IsTypedArray() || !info[3].IsArray() || !info[4].IsTypedArray() ||
+      !info[5].IsTypedArray()) {
+    throw Napi::TypeError::New(env, "NativeRing(options, onComplete, params, objs, cqes, counters)");
   }
   const auto params = info[2].As<Napi::TypedArray>();
-  const auto cqes = info[3].As<Napi::TypedArray>();
-  const auto counters = info[4].As<Napi::TypedArray>();
+  const auto objs = info[3].As<Napi::Array>();
+  const auto cqes = info[4].As<Napi::TypedArray>();
+  const auto counters = info[5].As<Napi::TypedArray>();
   if (params.TypedArrayType() != napi_float64_array || params.ElementLength() < kParamCount ||
+      params.ElementLength() % kParamCount != 0 ||
+      objs.Length() < 2 * (params.ElementLength() / kParamCount) ||
       cqes.TypedArrayType() != napi_int32_array || cqes.ElementLength() < kCqeStride ||
       counters.TypedArrayType() != napi_float64_array || counters.ElementLength() < kCounterCount) {
     throw Napi::TypeError::New(env, "NativeRing: shared arrays have the wrong type or size");
@@ -606,7 +729,7 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
     delete created;
     throw ErrnoError(env, -ret, "io_uring_setup");
   }
-  created->Attach(this, info[1], params, cqes, counters);
+  created->Attach(this, info[1], params, objs, cqes, counters);
   core = created;
 }
 
@@ -623,20 +746,14 @@ RingCore* Ring::Live(Napi::Env env) {
   return core;
 }
 
-Napi::Value Ring::Prep(const Napi::CallbackInfo& info) {
-  RingCore* ring = Live(info.Env());
-  napi_value a = info.Length() > 0 ? static_cast<napi_value>(info[0]) : nullptr;
-  napi_value b = info.Length() > 1 ? static_cast<napi_value>(info[1]) : nullptr;
-  return Napi::Number::New(info.Env(), ring->Prep(info.Env(), a, b));
-}
-
-Napi::Value Ring::Submit(const Napi::CallbackInfo& info) {
+Napi::Value Ring::Flush(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), Live(info.Env())->Flush());
 }
 
-Napi::Value Ring::Reserve(const Napi::CallbackInfo& info) {
-  const unsigned n = info[0].As<Napi::Number>().Uint32Value();
-  return Napi::Boolean::New(info.Env(), Live(info.Env())->Reserve(n));
+// Called when the scheduler stages work while the loop is not held alive.
+Napi::Value Ring::Ref(const Napi::CallbackInfo& info) {
+  Live(info.Env())->Ref();
+  return info.Env().Undefined();
 }
 
 Napi::Value Ring::Info(const Napi::CallbackInfo& info) {

@@ -9,12 +9,20 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "setup.h"
 
 namespace uring_loop {
 
 class Ring;
+
+// The memory behind a TypedArray, DataView or ArrayBuffer.
+struct View {
+  uint8_t* data = nullptr;
+  size_t length = 0;
+};
 
 class RingCore {
  public:
@@ -24,16 +32,14 @@ class RingCore {
 
   // Returns 0 or a negative errno (setup, eventfd or libuv failure).
   int Open(const SetupOptions& options, unsigned direct_files);
-  void Attach(Ring* owner, napi_value callback, napi_value params, napi_value cqes,
-              napi_value counters);
+  void Attach(Ring* owner, napi_value callback, napi_value params, napi_value objs,
+              napi_value cqes, napi_value counters);
 
-  // Hot path: fills one SQE from the shared parameter block. Returns 0, or
-  // -EBUSY when the SQ is full, or -EINVAL when the arguments do not fit.
-  int Prep(napi_env env, napi_value a, napi_value b);
-  // Submits every staged SQE. Returns the count submitted or a negative errno.
+  // Turns every entry of the staging area into SQEs and submits them.
+  // Returns the count submitted or a negative errno (retried later).
   int Flush();
-  // Makes room for `n` SQEs in one submission, flushing if needed.
-  bool Reserve(unsigned n);
+  // Holds the loop alive while the staging area or the ring has work.
+  void Ref();
   // Starts an orderly close; the object deletes itself once libuv is done.
   void BeginClose();
 
@@ -52,6 +58,24 @@ class RingCore {
   static void OnClosed(uv_handle_t* handle);
   static void OnEnvCleanup(napi_async_cleanup_hook_handle handle, void* arg);
 
+  // An entry of the staging area with its memory resolved to raw pointers.
+  struct Entry {
+    const double* p = nullptr;
+    View first, second;
+    const char* path = nullptr;
+    const char* path2 = nullptr;
+  };
+
+  // Staging area -> SQEs, whole linked groups at a time; returns entries taken.
+  unsigned PrepStaged();
+  // Checks an entry's memory and paths: 0, or -EINVAL if they do not fit.
+  static int Resolve(napi_env env, const double* p, napi_value a, napi_value b, Entry* out);
+  static void Fill(io_uring_sqe* sqe, const Entry& e);
+  static uint64_t UserData(const double* p);
+  // Submits the SQEs already in the ring.
+  int Submit();
+  // Makes the poll callback run soon (refused entries, round limit).
+  void Kick();
   void Harvest();
   unsigned CopyCompletions();
   void DeliverToJs(unsigned count);
@@ -73,21 +97,28 @@ class RingCore {
   unsigned setup_flags_ = 0;
   unsigned direct_files_ = 0;
   unsigned cq_capacity_ = 0;
+  unsigned sq_entries_ = 0;
+  size_t stage_capacity_ = 0;  // entries that fit in the staging area
   uint64_t pending_ = 0;  // SQEs prepared whose CQE has not been reaped
   unsigned staged_ = 0;   // SQEs prepared and not yet submitted
   unsigned retry_delay_ms_ = 0;
+  // Entries refused at flush: (user_data, -errno), delivered as completions.
+  std::vector<std::pair<uint64_t, int32_t>> refused_;
+  std::vector<Entry> entries_;  // scratch for one linked group
 
   uv_poll_t poll_{};
   uv_prepare_t prepare_{};
   uv_timer_t retry_{};
 
-  // JS side: the completion callback and the three shared typed arrays.
+  // JS side: the completion callback, the staging area and its object slots,
+  // the completion array and the counters.
   napi_ref callback_ = nullptr;
   napi_ref params_ref_ = nullptr;
+  napi_ref objs_ref_ = nullptr;
   napi_ref cqes_ref_ = nullptr;
   napi_ref counters_ref_ = nullptr;
   napi_async_context async_context_ = nullptr;
-  const double* params_ = nullptr;
+  double* params_ = nullptr;
   int32_t* cqes_ = nullptr;
   size_t cqe_capacity_ = 0;  // completions that fit in cqes_
   double* counters_ = nullptr;
@@ -103,9 +134,8 @@ class Ring : public Napi::ObjectWrap<Ring> {
   RingCore* core = nullptr;
 
  private:
-  Napi::Value Prep(const Napi::CallbackInfo& info);
-  Napi::Value Submit(const Napi::CallbackInfo& info);
-  Napi::Value Reserve(const Napi::CallbackInfo& info);
+  Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   RingCore* Live(Napi::Env env);
