@@ -1,7 +1,7 @@
 // One builder per op: validates arguments and describes the op as a Request.
 // Shared by Ring (single ops) and Chain.
 import { ChainFile } from '../loop/chain-file';
-import * as ops from '../loop/ops';
+import * as opsModule from '../loop/ops';
 import { Request, type OpKind } from '../loop/request';
 import { openFlags } from './open-flags';
 import {
@@ -17,6 +17,9 @@ import {
   rangeError,
   typeError,
 } from './validate';
+
+// A plain object: the module namespace would cost a getter call per op.
+const ops = { ...opsModule };
 
 function withFile(kind: OpKind, fd: unknown): Request {
   const req = new Request(kind);

@@ -11,9 +11,9 @@ import { UringBackend, uringUnavailable } from '../loop/uring-backend';
 import * as build from './build';
 import { Chain } from './chain';
 import {
+  applyOptions,
   integer,
-  splitOptions,
-  optionsArg,
+  isOptionsObject,
   typeError,
   valueError,
   type OpOptions,
@@ -33,6 +33,8 @@ export interface RingOptions {
 }
 
 export type { OpOptions, RingStats };
+
+type Maker = (a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown) => Request;
 
 const OP_NAMES: Record<string, OpKind> = {};
 for (const [name, kind] of Object.entries(ops)) {
@@ -123,19 +125,41 @@ export class Ring {
     return this.impl instanceof UringBackend ? { ...this.impl.info } : null;
   }
 
+  /**
+   * Builds and runs one op. Positions `required`..`count-1` are optional; the
+   * first of them that holds an options object ends the positional arguments,
+   * otherwise the options come at `count`. Fixed parameters, not a rest array:
+   * this is the path every op takes.
+   */
   private submit(
     required: number,
     count: number,
-    args: unknown[],
-    make: (...a: unknown[]) => Request,
+    make: Maker,
+    a0?: unknown,
+    a1?: unknown,
+    a2?: unknown,
+    a3?: unknown,
+    a4?: unknown,
+    a5?: unknown,
   ): Promise<never> {
     let req: Request;
     try {
-      const [positional, opts] = splitOptions(args, required, count);
-      req = make(...positional);
-      const o = optionsArg(opts);
-      req.signal = o.signal;
-      req.timeout = o.timeout;
+      let at = count;
+      for (let i = required; i < count; i++) {
+        if (isOptionsObject(i === 0 ? a0 : i === 1 ? a1 : i === 2 ? a2 : i === 3 ? a3 : a4)) {
+          at = i;
+          break;
+        }
+      }
+      req = make(
+        at > 0 ? a0 : undefined,
+        at > 1 ? a1 : undefined,
+        at > 2 ? a2 : undefined,
+        at > 3 ? a3 : undefined,
+        at > 4 ? a4 : undefined,
+      );
+      const o = at === 0 ? a0 : at === 1 ? a1 : at === 2 ? a2 : at === 3 ? a3 : at === 4 ? a4 : a5;
+      if (o !== undefined && o !== null) applyOptions(req, o);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -149,13 +173,13 @@ export class Ring {
     mode?: number,
     options?: OpOptions,
   ): Promise<number>;
-  open(...args: unknown[]): Promise<number> {
-    return this.submit(1, 3, args, build.open);
+  open(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown): Promise<number> {
+    return this.submit(1, 3, build.open, a0, a1, a2, a3);
   }
 
   close(fd: number | ChainFile, options?: OpOptions): Promise<void>;
-  close(...args: unknown[]): Promise<void> {
-    return this.submit(1, 1, args, build.close);
+  close(a0?: unknown, a1?: unknown): Promise<void> {
+    return this.submit(1, 1, build.close, a0, a1);
   }
 
   /** Reads into buffer[offset, offset+length); position null or -1 reads at the file position. */
@@ -167,8 +191,15 @@ export class Ring {
     position?: number | bigint | null,
     options?: OpOptions,
   ): Promise<number>;
-  read(...args: unknown[]): Promise<number> {
-    return this.submit(2, 5, args, build.read);
+  read(
+    a0?: unknown,
+    a1?: unknown,
+    a2?: unknown,
+    a3?: unknown,
+    a4?: unknown,
+    a5?: unknown,
+  ): Promise<number> {
+    return this.submit(2, 5, build.read, a0, a1, a2, a3, a4, a5);
   }
 
   write(
@@ -179,8 +210,15 @@ export class Ring {
     position?: number | bigint | null,
     options?: OpOptions,
   ): Promise<number>;
-  write(...args: unknown[]): Promise<number> {
-    return this.submit(2, 5, args, build.write);
+  write(
+    a0?: unknown,
+    a1?: unknown,
+    a2?: unknown,
+    a3?: unknown,
+    a4?: unknown,
+    a5?: unknown,
+  ): Promise<number> {
+    return this.submit(2, 5, build.write, a0, a1, a2, a3, a4, a5);
   }
 
   readv(
@@ -189,8 +227,8 @@ export class Ring {
     position?: number | bigint | null,
     options?: OpOptions,
   ): Promise<number>;
-  readv(...args: unknown[]): Promise<number> {
-    return this.submit(2, 3, args, build.readv);
+  readv(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown): Promise<number> {
+    return this.submit(2, 3, build.readv, a0, a1, a2, a3);
   }
 
   writev(
@@ -199,18 +237,18 @@ export class Ring {
     position?: number | bigint | null,
     options?: OpOptions,
   ): Promise<number>;
-  writev(...args: unknown[]): Promise<number> {
-    return this.submit(2, 3, args, build.writev);
+  writev(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown): Promise<number> {
+    return this.submit(2, 3, build.writev, a0, a1, a2, a3);
   }
 
   fsync(fd: number | ChainFile, options?: OpOptions): Promise<void>;
-  fsync(...args: unknown[]): Promise<void> {
-    return this.submit(1, 1, args, build.fsync);
+  fsync(a0?: unknown, a1?: unknown): Promise<void> {
+    return this.submit(1, 1, build.fsync, a0, a1);
   }
 
   fdatasync(fd: number | ChainFile, options?: OpOptions): Promise<void>;
-  fdatasync(...args: unknown[]): Promise<void> {
-    return this.submit(1, 1, args, build.fdatasync);
+  fdatasync(a0?: unknown, a1?: unknown): Promise<void> {
+    return this.submit(1, 1, build.fdatasync, a0, a1);
   }
 
   /** fallocate(2): mode 0 allocates and extends the file size. */
@@ -221,29 +259,29 @@ export class Ring {
     mode?: number,
     options?: OpOptions,
   ): Promise<void>;
-  fallocate(...args: unknown[]): Promise<void> {
-    return this.submit(3, 4, args, build.fallocate);
+  fallocate(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown): Promise<void> {
+    return this.submit(3, 4, build.fallocate, a0, a1, a2, a3, a4);
   }
 
   ftruncate(fd: number | ChainFile, length?: number, options?: OpOptions): Promise<void>;
-  ftruncate(...args: unknown[]): Promise<void> {
-    return this.submit(1, 2, args, build.ftruncate);
+  ftruncate(a0?: unknown, a1?: unknown, a2?: unknown): Promise<void> {
+    return this.submit(1, 2, build.ftruncate, a0, a1, a2);
   }
 
   /** statx(2) of a path (following symlinks) or of an open fd. */
   stat(pathOrFd: string | Buffer | URL | number, options?: OpOptions): Promise<Stats>;
-  stat(...args: unknown[]): Promise<Stats> {
-    return this.submit(1, 1, args, build.stat);
+  stat(a0?: unknown, a1?: unknown): Promise<Stats> {
+    return this.submit(1, 1, build.stat, a0, a1);
   }
 
   unlink(path: string | Buffer | URL, options?: OpOptions): Promise<void>;
-  unlink(...args: unknown[]): Promise<void> {
-    return this.submit(1, 1, args, build.unlink);
+  unlink(a0?: unknown, a1?: unknown): Promise<void> {
+    return this.submit(1, 1, build.unlink, a0, a1);
   }
 
   rmdir(path: string | Buffer | URL, options?: OpOptions): Promise<void>;
-  rmdir(...args: unknown[]): Promise<void> {
-    return this.submit(1, 1, args, build.rmdir);
+  rmdir(a0?: unknown, a1?: unknown): Promise<void> {
+    return this.submit(1, 1, build.rmdir, a0, a1);
   }
 
   rename(
@@ -251,25 +289,25 @@ export class Ring {
     newPath: string | Buffer | URL,
     options?: OpOptions,
   ): Promise<void>;
-  rename(...args: unknown[]): Promise<void> {
-    return this.submit(2, 2, args, build.rename);
+  rename(a0?: unknown, a1?: unknown, a2?: unknown): Promise<void> {
+    return this.submit(2, 2, build.rename, a0, a1, a2);
   }
 
   mkdir(path: string | Buffer | URL, mode?: number, options?: OpOptions): Promise<void>;
-  mkdir(...args: unknown[]): Promise<void> {
-    return this.submit(1, 2, args, build.mkdir);
+  mkdir(a0?: unknown, a1?: unknown, a2?: unknown): Promise<void> {
+    return this.submit(1, 2, build.mkdir, a0, a1, a2);
   }
 
   /** A no-op through the ring: measures the framework's own cost. */
   nop(options?: OpOptions): Promise<void>;
-  nop(...args: unknown[]): Promise<void> {
-    return this.submit(0, 0, args, build.nop);
+  nop(a0?: unknown): Promise<void> {
+    return this.submit(0, 0, build.nop, a0);
   }
 
   /** Resolves after `ms` milliseconds, timed by the kernel (IORING_OP_TIMEOUT). */
   sleep(ms: number, options?: OpOptions): Promise<void>;
-  sleep(...args: unknown[]): Promise<void> {
-    return this.submit(1, 1, args, build.sleep);
+  sleep(a0?: unknown, a1?: unknown): Promise<void> {
+    return this.submit(1, 1, build.sleep, a0, a1);
   }
 
   /** Starts a chain of linked ops that go to the kernel in one submission. */

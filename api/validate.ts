@@ -162,6 +162,16 @@ export function optionsArg(value: unknown): { signal: AbortSignal | undefined; t
   return { signal, timeout: ms };
 }
 
+/** Sets a request's signal and timeout from an options argument (not undefined or null). */
+export function applyOptions(
+  req: { signal: AbortSignal | undefined; timeout: number },
+  value: unknown,
+): void {
+  const o = optionsArg(value);
+  req.signal = o.signal;
+  req.timeout = o.timeout;
+}
+
 /** True for a trailing options object written where an optional positional argument goes. */
 export function isOptionsObject(value: unknown): boolean {
   // Only an object that names an option: anything else in a positional slot is

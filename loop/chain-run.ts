@@ -32,15 +32,21 @@ export class ChainRun {
     const results: SettledResult[] = [];
     let failed = -1;
     let cause: unknown;
+    // The cause is the first failure that is not just "cancelled because an
+    // earlier link failed"; a group refused before reaching the kernel has
+    // cancelled ops before its failing one.
+    let canceledOnly = true;
     for (const req of this.reqs) {
       const outcome = outcomeOf(req, true);
       if (outcome.ok) {
         results.push({ status: 'fulfilled', value: outcome.value });
       } else {
         results.push({ status: 'rejected', reason: outcome.error });
-        if (failed < 0) {
+        const canceled = (outcome.error as { code?: unknown }).code === 'ECANCELED';
+        if (failed < 0 || (canceledOnly && !canceled)) {
           failed = req.index;
           cause = outcome.error;
+          canceledOnly = canceled;
         }
       }
     }

@@ -439,6 +439,11 @@ export class UringBackend implements Backend {
       req.reject?.(canceledByShutdown(req.kind.name, req.path));
       return;
     }
+    const res = req.res;
+    if (res >= 0 && req.kind.normalize === undefined) {
+      req.resolve?.(req.kind.result(req, res));
+      return;
+    }
     const outcome = outcomeOf(req, false);
     if (outcome.ok) req.resolve?.(outcome.value);
     else req.reject?.(outcome.error);
