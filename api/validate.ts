@@ -62,6 +62,7 @@ function isDetached(view: ArrayBufferView): boolean {
   try {
     // A DataView over a detached buffer throws on byteLength; a TypedArray reports 0.
     if (view.byteLength !== 0) return false;
+    // Only an empty view can be detached; this is the slow path.
     view.buffer.slice(0, 0);
     return false;
   } catch {

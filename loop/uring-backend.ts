@@ -165,6 +165,7 @@ export class UringBackend implements Backend {
     this.submitted++;
     this.creating = req;
     const promise = new Promise<unknown>(this.executor);
+    this.creating = undefined;
     if (signal) {
       req.onAbort = () => this.abortRequest(req);
       signal.addEventListener('abort', req.onAbort, { once: true });
@@ -273,9 +274,25 @@ export class UringBackend implements Backend {
       at = c[C_JS_STAGED];
       if (at + n > this.stageCapacity) return -1;
     }
+    if (at === 0) this.releaseConsumed();
     c[C_JS_STAGED] = at + n;
+    if (at + n > this.dirty) this.dirty = at + n;
     if (c[C_REFED] === 0) this.native.ref();
     return at;
+  }
+
+  /**
+   * Entries below `dirty` were written since the area was last cleared. Once
+   * the addon has consumed the area (it is empty again), their object slots
+   * let go of buffers that only their requests need to keep alive now.
+   */
+  private dirty = 0;
+
+  private releaseConsumed(): void {
+    if (this.dirty > 0) {
+      this.objs.fill(undefined, 0, this.dirty * 2);
+      this.dirty = 0;
+    }
   }
 
   /** A single op (and its linked timeout) in the entries reserved at `at`. */
@@ -429,7 +446,10 @@ export class UringBackend implements Backend {
     } else {
       this.settle(req);
     }
-    if (this.drained && this.inRing === 0) this.drained();
+    if (this.inRing === 0) {
+      if (this.counters[C_JS_STAGED] === 0) this.releaseConsumed();
+      if (this.drained) this.drained();
+    }
   }
 
   private settle(req: Request): void {
@@ -537,7 +557,9 @@ export class UringBackend implements Backend {
       at = c[C_JS_STAGED];
       if (at + 1 > this.stageCapacity) return -1;
     }
+    if (at === 0) this.releaseConsumed();
     c[C_JS_STAGED] = at + 1;
+    if (at + 1 > this.dirty) this.dirty = at + 1;
     if (c[C_REFED] === 0) this.native.ref();
     return at;
   }

@@ -396,11 +396,8 @@ unsigned RingCore::PrepStaged() {
       const double* p = params_ + static_cast<size_t>(at) * kParamCount;
       napi_value args[2] = {nullptr, nullptr};
       const int used = ObjectsUsed(static_cast<int>(p[kParamOpcode]));
-      for (int k = 0; k < used; k++) {
-        napi_get_element(env_, objs, at * 2 + k, &args[k]);
-        // The request keeps its memory alive; the staging area lets go of it.
-        napi_set_element(env_, objs, at * 2 + k, undefined);
-      }
+      // The scheduler clears these slots once it sees the area consumed.
+      for (int k = 0; k < used; k++) napi_get_element(env_, objs, at * 2 + k, &args[k]);
       err = Resolve(env_, p, args[0], args[1], &entries_[i]);
       bad = i;
     }

@@ -88,3 +88,28 @@ const detach = (view) => structuredClone(view.buffer, { transfer: [view.buffer] 
     }
   });
 });
+
+(IS_LINUX ? describe : describe.skip)('staging area memory [io_uring]', () => {
+  const tmp = useTempDir();
+
+  it('does not keep a buffer alive once its op has settled', async () => {
+    const ring = new Ring({ backend: 'io_uring' });
+    const fd = fs.openSync(path.join(tmp.dir, 'c'), 'w+');
+    try {
+      let ref;
+      await (async () => {
+        const big = Buffer.alloc(1 << 20, 7);
+        ref = new WeakRef(big);
+        expect(await ring.write(fd, big, 0, big.length, 0)).to.equal(big.length);
+      })();
+      for (let i = 0; i < 10 && ref.deref() !== undefined; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        global.gc();
+      }
+      expect(ref.deref()).to.equal(undefined);
+    } finally {
+      fs.closeSync(fd);
+      await ring.shutdown();
+    }
+  });
+});
