@@ -86,9 +86,14 @@ export function buffersArg(value: unknown, name = 'buffers'): ArrayBufferView[] 
 }
 
 /** null, undefined or -1: the file position; otherwise an absolute offset. */
+const MINUS_ONE = BigInt(-1);
+
 export function positionArg(value: unknown, name = 'position'): number {
+  if (typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+    if (Number.isInteger(value)) return value;
+  }
   if (value === null || value === undefined) return -1;
-  if (value === -1 || value === -1n) return -1;
+  if (value === -1 || value === MINUS_ONE) return -1;
   return integer(name, value, 0, Number.MAX_SAFE_INTEGER);
 }
 

@@ -99,13 +99,14 @@ class Phase {
 
 /**
  * Keeps `depth` promise-returning ops in flight until the phase ends;
- * `makeOp(i)` gives worker i its op (so each can own its buffer).
+ * `makeOp(i)` gives worker i its op (so each can own its buffer). `verify`
+ * checks each result, as user code would after its `await`.
  */
-async function promisePool(phase, depth, makeOp) {
+async function promisePool(phase, depth, makeOp, verify = () => {}) {
   async function worker(op) {
     while (phase.live) {
       const started = phase.startOp();
-      await op();
+      verify(await op());
       phase.done(started);
     }
   }

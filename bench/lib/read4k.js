@@ -33,19 +33,29 @@ function read4k(depth) {
         switch (system) {
           case 'uring-loop': {
             const ring = new ctx.lib.Ring();
-            const result = await promisePool(phase(ring), depth, () => {
-              const buf = Buffer.allocUnsafe(BLOCK);
-              return () => ring.read(fd, buf, 0, BLOCK, next()).then(check);
-            });
+            const result = await promisePool(
+              phase(ring),
+              depth,
+              () => {
+                const buf = Buffer.allocUnsafe(BLOCK);
+                return () => ring.read(fd, buf, 0, BLOCK, next());
+              },
+              check,
+            );
             await ring.shutdown();
             return result;
           }
           case 'fs-promises': {
             const fh = await fs.promises.open(ctx.prepared.file, 'r');
-            const result = await promisePool(phase(), depth, () => {
-              const buf = Buffer.allocUnsafe(BLOCK);
-              return () => fh.read(buf, 0, BLOCK, next()).then((r) => check(r.bytesRead));
-            });
+            const result = await promisePool(
+              phase(),
+              depth,
+              () => {
+                const buf = Buffer.allocUnsafe(BLOCK);
+                return () => fh.read(buf, 0, BLOCK, next());
+              },
+              (r) => check(r.bytesRead),
+            );
             await fh.close();
             return result;
           }

@@ -40,16 +40,15 @@ module.exports = {
       case 'uring-loop': {
         const ring = new ctx.lib.Ring();
         const fd = fs.openSync(file, 'r+');
-        const result = await promisePool(phase(ring), 64, (i) => {
-          const buf = bufferFor(i);
-          return () =>
-            ring
-              .chain()
-              .write(fd, buf, 0, BLOCK, nextPosition())
-              .fdatasync(fd)
-              .run()
-              .then((r) => check(r[0]));
-        });
+        const result = await promisePool(
+          phase(ring),
+          64,
+          (i) => {
+            const buf = bufferFor(i);
+            return () => ring.chain().write(fd, buf, 0, BLOCK, nextPosition()).fdatasync(fd).run();
+          },
+          (r) => check(r[0]),
+        );
         await ring.shutdown();
         fs.closeSync(fd);
         return result;
