@@ -276,13 +276,12 @@ export class UringBackend implements Backend {
     }
     if (at === 0) this.releaseConsumed();
     c[C_JS_STAGED] = at + n;
-    if (at + n > this.dirty) this.dirty = at + n;
     if (c[C_REFED] === 0) this.native.ref();
     return at;
   }
 
   /**
-   * Entries below `dirty` were written since the area was last cleared. Once
+   * Object slots below entry `dirty` were written since the area was last cleared. Once
    * the addon has consumed the area (it is empty again), their object slots
    * let go of buffers that only their requests need to keep alive now.
    */
@@ -314,8 +313,13 @@ export class UringBackend implements Backend {
       (req.file && !req.kind.directByIndex ? IOSQE_FIXED_FILE : 0) |
       (linkNext || req.timeout > 0 ? IOSQE_IO_LINK : 0);
     p[P_GROUP] = group;
-    this.objs[at * 2] = req.a;
-    this.objs[at * 2 + 1] = req.b;
+    // The addon reads object slots only for opcodes that take memory, so ops
+    // without any (nop, fsync, close...) skip the stores.
+    if (req.a !== undefined || req.b !== undefined) {
+      this.objs[at * 2] = req.a;
+      this.objs[at * 2 + 1] = req.b;
+      if (at >= this.dirty) this.dirty = at + 1;
+    }
     req.cqes++;
     req.sqes++;
     this.sqesInFlight++;
@@ -330,6 +334,7 @@ export class UringBackend implements Backend {
     p[P_GROUP] = 0;
     this.objs[at * 2] = req.ts;
     this.objs[at * 2 + 1] = undefined;
+    if (at >= this.dirty) this.dirty = at + 1;
     req.cqes++;
     req.sqes++;
     this.sqesInFlight++;
@@ -559,7 +564,6 @@ export class UringBackend implements Backend {
     }
     if (at === 0) this.releaseConsumed();
     c[C_JS_STAGED] = at + 1;
-    if (at + 1 > this.dirty) this.dirty = at + 1;
     if (c[C_REFED] === 0) this.native.ref();
     return at;
   }
@@ -577,8 +581,6 @@ export class UringBackend implements Backend {
     p[P_TAG] = (req.gen << KIND_BITS) | KIND_CANCEL;
     p[P_SQE_FLAGS] = 0;
     p[P_GROUP] = 1;
-    this.objs[at * 2] = undefined;
-    this.objs[at * 2 + 1] = undefined;
     req.cqes++;
     req.sqes++;
     this.sqesInFlight++;
@@ -633,8 +635,6 @@ export class UringBackend implements Backend {
         p[P_X1] = 0;
         p[P_X2] = 0;
         p[P_GROUP] = 1;
-        this.objs[at * 2] = undefined;
-        this.objs[at * 2 + 1] = undefined;
       }
       this.native.flush();
       await new Promise<void>((resolve) => {
