@@ -67,7 +67,7 @@ function loadWorkloads() {
   const modules = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.js'))
-    .map((f) => require(path.join(dir, f)));
+    .map((f) => ({ ...require(path.join(dir, f)), file: path.join(dir, f) }));
   const rank = (w) => (ORDER.includes(w.name) ? ORDER.indexOf(w.name) : ORDER.length);
   let list = modules.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
   if (args.only) {
@@ -166,10 +166,7 @@ const fmt = (x, digits = 0) =>
     : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main() {
-  const workloads = loadWorkloads().map((w) => ({
-    ...w,
-    file: require.resolve(path.join(HERE, 'workloads', `${w.name}.js`)),
-  }));
+  const workloads = loadWorkloads();
   const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-loop-bench-'));
   const started = Date.now();
   const results = [];
@@ -186,9 +183,11 @@ async function main() {
         // Rotate the order each repetition so no system always runs first.
         const order = systems.map((_, i) => systems[(i + rep) % systems.length]);
         for (const system of order) {
-          process.stdout.write(`  ${workload.name} / ${system} (rep ${rep + 1}/${reps})\r`);
+          if (process.stdout.isTTY) {
+            process.stdout.write(`  ${workload.name} / ${system} (rep ${rep + 1}/${reps})\r`);
+          }
           runs.get(system).push(await runOnce(workload, system, prepared, shared));
-          process.stdout.write('\x1b[2K');
+          if (process.stdout.isTTY) process.stdout.write('\x1b[2K');
         }
       }
       for (const system of systems) results.push(summarize(workload, system, runs.get(system)));
