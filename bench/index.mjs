@@ -165,6 +165,35 @@ const fmt = (x, digits = 0) =>
     ? '–'
     : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** The results as the Markdown tables the README shows. */
+function markdown(report) {
+  const lines = [
+    `Node ${report.node}, Linux ${report.kernel}, ${report.cpus} CPUs (${report.cpuModel}), ` +
+      `${report.date.slice(0, 10)}; ${report.mode} mode, median of ${report.reps} run(s) of ${report.seconds} s per system.`,
+    '',
+    '| workload | system | ops/s | ± % | MB/s | p50 µs | p99 µs | SQEs/enter | CPU µs/op | × fs-promises |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of report.results) {
+    const base = report.results.find(
+      (b) => b.workload === r.workload && b.system === 'fs-promises',
+    );
+    const name = r.system === 'uring-loop' ? '**uring-loop**' : r.system;
+    lines.push(
+      `| ${r.workload} | ${name} | ${fmt(r.opsPerSec)} | ${fmt(r.spreadPct, 1)} | ${fmt(r.mbPerSec, 1)} | ` +
+        `${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${fmt(r.opsPerEnter, 1)} | ${fmt(r.cpuUsPerOp, 2)} | ` +
+        `${base ? fmt(r.opsPerSec / base.opsPerSec, 2) : '–'} |`,
+    );
+  }
+  lines.push('', '| workload | target | measured | wanted | |', '| --- | --- | --- | --- | --- |');
+  for (const c of report.targets) {
+    lines.push(
+      `| ${c.workload} | ${c.check} | ${c.value} | ${c.target.replace('>=', '≥').replace('<=', '≤')} | ${c.ok ? 'met' : '**missed**'} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 async function main() {
   const workloads = loadWorkloads();
   const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-loop-bench-'));
@@ -275,10 +304,10 @@ async function main() {
   const stem = path.join(outDir, quick ? 'quick' : 'latest');
   fs.writeFileSync(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(`${stem}.svg`, await renderChart(report));
+  fs.writeFileSync(`${stem}.md`, markdown(report));
   if (args.json) fs.writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(
-    `results: ${path.relative(process.cwd(), stem)}.json, ${path.relative(process.cwd(), stem)}.svg${args.json ? `, ${args.json}` : ''}`,
-  );
+  const rel = path.relative(process.cwd(), stem);
+  console.log(`results: ${rel}.json, ${rel}.svg, ${rel}.md${args.json ? `, ${args.json}` : ''}`);
   console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
