@@ -2,7 +2,6 @@
 
 #include <sys/eventfd.h>
 #include <unistd.h>
-#include <cstdio>
 #include <cstdlib>
 
 #include <algorithm>
@@ -362,11 +361,11 @@ uint64_t RingCore::UserData(const double* p) {
          static_cast<uint32_t>(p[kParamSlot]);
 }
 
-unsigned RingCore::PrepStaged() {
+unsigned RingCore::PrepStaged(bool own_scope) {
   const unsigned count = static_cast<unsigned>(counters_[kCounterJsStaged]);
   if (count == 0 || closing_) return 0;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env_, &scope) != napi_ok) return 0;
+  napi_handle_scope scope = nullptr;
+  if (own_scope && napi_open_handle_scope(env_, &scope) != napi_ok) return 0;
   napi_value objs = nullptr, undefined = nullptr;
   napi_get_reference_value(env_, objs_ref_, &objs);
   napi_get_undefined(env_, &undefined);
@@ -427,7 +426,7 @@ unsigned RingCore::PrepStaged() {
     }
     ScheduleRetry();
   }
-  napi_close_handle_scope(env_, scope);
+  if (scope) napi_close_handle_scope(env_, scope);
   counters_[kCounterJsStaged] = count - done;
   counters_[kCounterPending] = static_cast<double>(pending_);
   if (!refused_.empty()) Kick();
@@ -469,7 +468,7 @@ int RingCore::Submit() {
 
 void RingCore::EnterForEvents() {
   if (staged_ > 0 || counters_[kCounterJsStaged] > 0) {
-    PrepStaged();
+    PrepStaged(false);
     Submit();
   } else if (defer_taskrun_ && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN)) {
     io_uring_get_events(&ring_);
@@ -511,25 +510,19 @@ unsigned RingCore::CopyCompletions() {
   return total;
 }
 
-void RingCore::DeliverToJs(unsigned count) {
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
-  napi_value callback, receiver, argv[1], result;
-  napi_get_reference_value(env_, callback_, &callback);
-  napi_get_global(env_, &receiver);
+void RingCore::DeliverToJs(unsigned count, napi_value callback, napi_value receiver) {
+  napi_value argv[1], result;
   napi_create_uint32(env_, count, &argv[0]);
   counters_[kCounterHarvests]++;
   // make_callback drains the microtask queue on return, so ops queued by the
   // continuations of these completions are staged before we flush below.
   const napi_status status =
       napi_make_callback(env_, async_context_, receiver, callback, 1, argv, &result);
-  if (status != napi_ok && getenv("URING_LOOP_DEBUG")) fprintf(stderr, "make_callback status %d\n", status);
   if (status == napi_pending_exception) {
     napi_value exception;
     napi_get_and_clear_last_exception(env_, &exception);
     napi_fatal_exception(env_, exception);
   }
-  napi_close_handle_scope(env_, scope);
 }
 
 void RingCore::Harvest() {
@@ -537,18 +530,34 @@ void RingCore::Harvest() {
   // Reset the eventfd first: anything posted after this read signals again.
   while (read(event_fd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
+  // While we reap, our own submits would signal the eventfd for completions
+  // we are about to copy anyway; the check at the end covers what arrives.
+  io_uring_cq_eventfd_toggle(&ring_, false);
+  // One handle scope for the whole harvest: opening one costs an allocation.
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
+  napi_value callback = nullptr, receiver = nullptr;
+  napi_get_reference_value(env_, callback_, &callback);
+  napi_get_global(env_, &receiver);
   for (int round = 0; round < kMaxRounds && !closing_; round++) {
     EnterForEvents();
     const unsigned count = CopyCompletions();
     if (count == 0) break;
-    DeliverToJs(count);
+    DeliverToJs(count, callback, receiver);
   }
+  if (!closing_) {
+    PrepStaged(false);
+    Submit();
+  }
+  napi_close_handle_scope(env_, scope);
   if (closing_) return;
-  PrepStaged();
-  Submit();
-  // Completions left by the round limit: come back after libuv has run its
-  // other handles.
-  if (io_uring_cq_ready(&ring_) > 0 || !refused_.empty()) Kick();
+  io_uring_cq_eventfd_toggle(&ring_, true);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  // Completions left by the round limit, or that arrived while the eventfd
+  // was off: come back after libuv has run its other handles.
+  const bool task_work =
+      defer_taskrun_ && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN);
+  if (io_uring_cq_ready(&ring_) > 0 || !refused_.empty() || task_work) Kick();
   UpdateRef();
 }
 

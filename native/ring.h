@@ -67,7 +67,8 @@ class RingCore {
   };
 
   // Staging area -> SQEs, whole linked groups at a time; returns entries taken.
-  unsigned PrepStaged();
+  // Pass false when the caller has a handle scope open already.
+  unsigned PrepStaged(bool own_scope = true);
   // Checks an entry's memory and paths: 0, or -EINVAL if they do not fit.
   static int Resolve(napi_env env, const double* p, napi_value a, napi_value b, Entry* out);
   static void Fill(io_uring_sqe* sqe, const Entry& e);
@@ -78,7 +79,7 @@ class RingCore {
   void Kick();
   void Harvest();
   unsigned CopyCompletions();
-  void DeliverToJs(unsigned count);
+  void DeliverToJs(unsigned count, napi_value callback, napi_value receiver);
   void EnterForEvents();
   void UpdateRef();
   void DrainForTeardown();
