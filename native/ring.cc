@@ -530,12 +530,12 @@ void RingCore::Harvest() {
   // Reset the eventfd first: anything posted after this read signals again.
   while (read(event_fd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
-  // While we reap, our own submits would signal the eventfd for completions
-  // we are about to copy anyway; the check at the end covers what arrives.
-  io_uring_cq_eventfd_toggle(&ring_, false);
   // One handle scope for the whole harvest: opening one costs an allocation.
   napi_handle_scope scope;
   if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
+  // While we reap, our own submits would signal the eventfd for completions
+  // we are about to copy anyway; the check at the end covers what arrives.
+  io_uring_cq_eventfd_toggle(&ring_, false);
   napi_value callback = nullptr, receiver = nullptr;
   napi_get_reference_value(env_, callback_, &callback);
   napi_get_global(env_, &receiver);
