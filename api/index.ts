@@ -25,3 +25,13 @@ export function isIoUringAvailable(): boolean {
 export function isAddonLoaded(): boolean {
   return loadAddon() !== undefined;
 }
+export {
+  DurableLog,
+  type AppendResult,
+  type DurableLogStats,
+  type DurableLogOptions,
+  type LogRecord,
+  type ReadOptions,
+  type RecoveryReport,
+  type DropReason,
+} from './log';
