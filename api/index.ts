@@ -35,3 +35,11 @@ export {
   type RecoveryReport,
   type DropReason,
 } from './log';
+export {
+  RingDestination,
+  RingWriteStream,
+  destination,
+  createWriteStream,
+  type DestinationOptions,
+  type WriteStreamOptions,
+} from './stream';
