@@ -13,6 +13,7 @@ import {
   NEED_MORE,
   SEGMENT_HEADER_SIZE,
   decodeSegmentHeader,
+  lastNonZero,
   parseRecord,
 } from './format';
 import { listDirectory, type SegmentEntry } from './recovery';
@@ -126,6 +127,8 @@ async function* segmentRecords(
         lsn++;
         continue;
       }
+      // Fewer bytes left than a record header, all zero: the unused end of a segment.
+      if (r === NEED_MORE && lastNonZero(win.buf, off, off + avail) === off) break;
       if (r === END || last) break;
       const what =
         r === BAD_CRC

@@ -154,7 +154,10 @@ export class RingDestination extends EventEmitter {
         pos = this.inflightPos;
         parts.push(...this.inflight);
         this.written += this.inflightBytes;
+        // Its completion (same bytes, same offsets) is now only bookkeeping.
         this.epoch++;
+        this.inflight = null;
+        this.inflightBytes = 0;
       }
       for (const c of parts.concat(queued)) {
         writeAllSync(fd, c.buf, c.start, c.end, pos);
