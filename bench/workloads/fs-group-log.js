@@ -11,6 +11,13 @@ const { crc32c } = require('@node-rs/crc32');
 
 const HEADER = 8;
 
+function putU32(buf, off, value) {
+  buf[off] = value;
+  buf[off + 1] = value >>> 8;
+  buf[off + 2] = value >>> 16;
+  buf[off + 3] = value >>> 24;
+}
+
 class FsGroupLog {
   /**
    * @param {{ fd: number, handle?: import('node:fs/promises').FileHandle, position: number,
@@ -45,12 +52,11 @@ class FsGroupLog {
       const size = HEADER + payload.length;
       if (b.count === 0) b.firstLsn = this.nextLsn;
       const off = b.used;
-      b.arena.writeUInt32LE(size, off + 4);
-      b.arena.set(payload, off + HEADER);
-      b.arena.writeUInt32LE(
-        crc32c(b.arena.subarray(off + 4, off + size), this.nextLsn % 0x100000000),
-        off,
-      );
+      const arena = b.arena;
+      putU32(arena, off + 4, size);
+      arena.set(payload, off + HEADER);
+      const view = new Uint8Array(arena.buffer, arena.byteOffset + off + 4, size - 4);
+      putU32(arena, off, crc32c(view, this.nextLsn % 0x100000000));
       this.nextLsn++;
       b.used += size;
       b.count++;
