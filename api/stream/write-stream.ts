@@ -25,11 +25,10 @@ export class RingWriteStream extends Writable {
 
   override _write(
     chunk: Buffer | string,
-    _encoding: BufferEncoding,
+    encoding: BufferEncoding,
     cb: (err?: Error) => void,
   ): void {
-    if (this.destination.write(chunk)) cb();
-    else this.destination.once('drain', () => cb());
+    this._writev([{ chunk, encoding }], cb);
   }
 
   override _writev(
@@ -37,7 +36,11 @@ export class RingWriteStream extends Writable {
     cb: (err?: Error) => void,
   ): void {
     let ok = true;
-    for (const { chunk } of chunks) ok = this.destination.write(chunk);
+    try {
+      for (const { chunk } of chunks) ok = this.destination.write(chunk);
+    } catch (err) {
+      return cb(err as Error);
+    }
     if (ok) cb();
     else this.destination.once('drain', () => cb());
   }
