@@ -13,5 +13,10 @@ export const {
   ChainError,
   isAddonLoaded,
   isIoUringAvailable,
+  DurableLog,
+  RingDestination,
+  RingWriteStream,
+  destination,
+  createWriteStream,
 } = lib;
 export default lib;

@@ -25,3 +25,21 @@ export function isIoUringAvailable(): boolean {
 export function isAddonLoaded(): boolean {
   return loadAddon() !== undefined;
 }
+export {
+  DurableLog,
+  type AppendResult,
+  type DurableLogStats,
+  type DurableLogOptions,
+  type LogRecord,
+  type ReadOptions,
+  type RecoveryReport,
+  type DropReason,
+} from './log';
+export {
+  RingDestination,
+  RingWriteStream,
+  destination,
+  createWriteStream,
+  type DestinationOptions,
+  type WriteStreamOptions,
+} from './stream';

@@ -8,8 +8,9 @@ export async function renderChart(report) {
   const workloads = [...new Set(report.results.map((r) => r.workload))];
   for (const workload of workloads) {
     const rows = report.results.filter((r) => r.workload === workload);
-    const base =
-      rows.find((r) => r.system === 'fs-promises') ?? rows.find((r) => r.system === 'c-liburing');
+    const base = ['fs-promises', 'sonic-boom', 'node-net', 'c-liburing']
+      .map((name) => rows.find((r) => r.system === name))
+      .find(Boolean);
     if (!base) continue;
     const label = `${workload} (vs ${base.system})`;
     for (const r of rows) {
@@ -29,7 +30,7 @@ export async function renderChart(report) {
     {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: {
-        text: 'Throughput relative to fs.promises (log scale; higher is better)',
+        text: 'Throughput relative to a Node peer (log scale; higher is better)',
         subtitle: `node ${report.node}, kernel ${report.kernel}, ${report.cpus} CPUs, ${report.date}`,
       },
       data: { values },

@@ -9,8 +9,16 @@ const TARGETS = {
   'read4k-qd1': { bestNode: 1.0, p99: true },
   'nop-qd64': { c: 0.35, perEnter: 32 },
   'write4k-fdatasync-qd64': { bestNode: 1.25, c: 0.85, perEnter: 32 },
-  'append256-durable-64p': { bestNode: 1.5, c: 0.75 },
+  'append256-durable-64p': { bestNode: 1.5, c: 0.75, fsPromises: 2 },
   'seqwrite-1m': { bestNode: 1.0, c: 0.9 },
+};
+
+/** Workloads judged against a named peer: [ours, peer, wanted MB/s ratio, also CPU/op]. */
+const PAIRS = {
+  'logger-lines': [
+    ['uring-loop', 'sonic-boom', 1.0, true],
+    ['uring-loop-fsync-batch', 'sonic-boom-fsync', 10, false],
+  ],
 };
 
 /** Check rows: { workload, check, value, target, ok }. */
@@ -36,6 +44,16 @@ function checkTargets(rows) {
         `${ratio.toFixed(2)}x`,
         `>= ${t.bestNode}x`,
         ratio >= t.bestNode,
+      );
+    }
+    const fsp = systems.get('fs-promises');
+    if (t.fsPromises && fsp) {
+      const ratio = ours.opsPerSec / fsp.opsPerSec;
+      add(
+        'ops/s vs fs-promises',
+        `${ratio.toFixed(2)}x`,
+        `>= ${t.fsPromises}x`,
+        ratio >= t.fsPromises,
       );
     }
     if (t.c && c) {
@@ -73,6 +91,21 @@ function checkTargets(rows) {
         `>= ${t.perEnter}`,
         ours.opsPerEnter >= t.perEnter,
       );
+    }
+    for (const [mine, peer, wanted, cpu] of PAIRS[workload] ?? []) {
+      const a = systems.get(mine);
+      const b = systems.get(peer);
+      if (!a || !b) continue;
+      const ratio = a.mbPerSec / b.mbPerSec;
+      add(`${mine} MB/s vs ${peer}`, `${ratio.toFixed(2)}x`, `>= ${wanted}x`, ratio >= wanted);
+      if (cpu && a.cpuUsPerOp != null && b.cpuUsPerOp != null) {
+        add(
+          `${mine} CPU/op vs ${peer}`,
+          `${a.cpuUsPerOp.toFixed(2)} us`,
+          `< ${b.cpuUsPerOp.toFixed(2)} us`,
+          a.cpuUsPerOp < b.cpuUsPerOp,
+        );
+      }
     }
     if (ours.helperThreads != null) {
       add('helper threads', String(ours.helperThreads), '0', ours.helperThreads === 0);

@@ -1,0 +1,461 @@
+// Group commit. Appends are laid out, header and all, in the batch that is
+// filling; while a batch's chain (writev -> fdatasync, one submission) is in
+// flight, new appends join the next batch. A second batch may start while one
+// is in flight only when it is full; appends are acknowledged strictly in
+// batch order, and only after their own fdatasync completed.
+//
+// Failure: a failed batch, and every batch in flight behind it, rejects with
+// the batch's error; so does every append accepted but not yet submitted.
+// The segment is then cut back to the end of the last acknowledged batch and
+// preallocated again, and appends continue from there. If that repair fails,
+// the log is failed: every append rejects with ERR_URING_LOG_FAILED until it
+// is reopened (recovery at open restores a consistent log).
+import { Deque } from '../../loop/deque';
+import { codedError } from '../../loop/errors';
+import type { Ring } from '../ring';
+import { rangeError, typeError } from '../validate';
+import { ArenaPool, Batch, type AppendResult } from './batch';
+import { logFailedError } from './errors';
+import {
+  MAX_RECORD_SIZE,
+  RECORD_HEADER_SIZE,
+  SEGMENT_HEADER_SIZE,
+  putU32,
+  recordCrc,
+} from './format';
+import type { LogSettings } from './options';
+import { Segment, createSegment, rootCause } from './segment';
+
+/** Batches in the kernel at once: the one filling may overlap the one syncing only when full. */
+const MAX_INFLIGHT = 2;
+
+/**
+ * Zeros written ahead of the records. fallocate(2) leaves "unwritten" extents:
+ * the first write into each block makes fdatasync commit the journal. Writing
+ * zeros ahead, in the chain of an earlier batch, turns those blocks into plain
+ * data blocks once per chunk instead of once per batch.
+ */
+const ZERO_CHUNK = 1024 * 1024;
+let zeros: Buffer | undefined;
+
+type Payload = Uint8Array | string;
+
+interface Waiter {
+  data: Payload;
+  len: number;
+  resolve: (value: AppendResult) => void;
+  reject: (reason: unknown) => void;
+}
+
+export interface DurableLogStats {
+  /** Batches committed (each one writev + one fdatasync). */
+  batches: number;
+  /** Records acknowledged. */
+  records: number;
+  /** Bytes made durable, record headers included. */
+  bytes: number;
+  /** fdatasync calls submitted. */
+  fdatasyncs: number;
+  /** Batches whose chain failed. */
+  failedBatches: number;
+  meanBatchRecords: number;
+  meanBatchBytes: number;
+  maxBatchRecords: number;
+  /** Segments created by this log object (the first one of a new log included). */
+  segmentsCreated: number;
+  /** Bytes accepted and not yet durable. */
+  pendingBytes: number;
+  /** Batches in the kernel. */
+  inflightBatches: number;
+  /** Most batches that were in the kernel at once (2 when full batches overlapped). */
+  maxInflightBatches: number;
+  /** Appends waiting for room under maxPending. */
+  waitingAppends: number;
+  /** LSN the next append gets. */
+  nextLsn: number;
+  /** Highest acknowledged LSN (nextLsn - 1 once everything is durable). */
+  durableLsn: number;
+}
+
+export interface CommitterStart {
+  dir: string;
+  ring: Ring;
+  dirFd: number;
+  /** The segment appends continue in (open). */
+  segment: Segment;
+  /** Offset after its last intact record. */
+  end: number;
+  nextLsn: number;
+  segmentsCreated: number;
+}
+
+export class GroupCommitter {
+  private readonly ring: Ring;
+  private readonly dir: string;
+  private readonly dirFd: number;
+  private readonly segmentSize: number;
+  private readonly preallocate: boolean;
+  private readonly maxPending: number;
+  private readonly maxRecord: number;
+  private readonly pool: ArenaPool;
+
+  /** The segment batches are written to (exists, open). */
+  private writeSeg: Segment;
+  /** The segment the next record goes to: writeSeg, or a planned one after a rollover point. */
+  private admitSeg: Segment;
+  /** Offset in admitSeg for the next record. */
+  private tail: number;
+  private nextLsn: number;
+  /** End of the last acknowledged batch in writeSeg and the LSN after it. */
+  private committedEnd: number;
+  private committedLsn: number;
+  /** writeSeg is zeroed (by chains already submitted) up to here. */
+  private zeroedTo: number;
+
+  private filling: Batch | null = null;
+  /** Sealed batches (full, or ended by a segment boundary) not yet submitted. */
+  private readonly ready: Batch[] = [];
+  private readonly inflight: Batch[] = [];
+  private readonly waiters = new Deque<Waiter>();
+  private pendingBytes = 0;
+
+  private failure: unknown = undefined;
+  private repairing = false;
+  private rolling = false;
+  private dead: Error | undefined;
+  private closing = false;
+  private pumpScheduled = false;
+  private readonly runPump = (): void => this.pump();
+  private idleWaiters: (() => void)[] = [];
+
+  private batches = 0;
+  private records = 0;
+  private bytes = 0;
+  private fdatasyncs = 0;
+  private failedBatches = 0;
+  private maxBatchRecords = 0;
+  private maxInflight = 0;
+  private segmentsCreated: number;
+
+  constructor(start: CommitterStart, settings: LogSettings) {
+    this.ring = start.ring;
+    this.dir = start.dir;
+    this.dirFd = start.dirFd;
+    this.segmentSize = settings.segmentSize;
+    this.preallocate = settings.preallocate;
+    this.maxPending = settings.maxPending;
+    this.maxRecord = Math.min(MAX_RECORD_SIZE, settings.segmentSize - SEGMENT_HEADER_SIZE);
+    this.pool = new ArenaPool(settings.maxBatchBytes, MAX_INFLIGHT + 2);
+    this.writeSeg = this.admitSeg = start.segment;
+    this.tail = this.committedEnd = this.zeroedTo = start.end;
+    this.nextLsn = this.committedLsn = start.nextLsn;
+    this.segmentsCreated = start.segmentsCreated;
+  }
+
+  append(payload: unknown): Promise<AppendResult> {
+    let data: Payload;
+    let len: number;
+    if (typeof payload === 'string') {
+      data = payload;
+      len = Buffer.byteLength(payload);
+    } else if (payload instanceof Uint8Array) {
+      data = payload;
+      len = payload.byteLength;
+    } else if (ArrayBuffer.isView(payload)) {
+      data = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+      len = data.byteLength;
+    } else {
+      return Promise.reject(badPayload(payload));
+    }
+    if (this.closing) return Promise.reject(closedLogError());
+    if (this.dead) return Promise.reject(this.dead);
+    const size = RECORD_HEADER_SIZE + len;
+    if (size > this.maxRecord) {
+      return Promise.reject(
+        rangeError('payload.byteLength', `<= ${this.maxRecord - RECORD_HEADER_SIZE}`, len),
+      );
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      if (this.canAdmit(size)) this.admit(data, len, resolve, reject);
+      else this.waiters.push({ data, len, resolve, reject });
+    });
+  }
+
+  stats(): DurableLogStats {
+    const batches = this.batches;
+    return {
+      batches,
+      records: this.records,
+      bytes: this.bytes,
+      fdatasyncs: this.fdatasyncs,
+      failedBatches: this.failedBatches,
+      meanBatchRecords: batches ? this.records / batches : 0,
+      meanBatchBytes: batches ? this.bytes / batches : 0,
+      maxBatchRecords: this.maxBatchRecords,
+      segmentsCreated: this.segmentsCreated,
+      pendingBytes: this.pendingBytes,
+      inflightBatches: this.inflight.length,
+      maxInflightBatches: this.maxInflight,
+      waitingAppends: this.waiters.length,
+      nextLsn: this.nextLsn,
+      durableLsn: this.committedLsn - 1,
+    };
+  }
+
+  /** Stops taking appends; resolves once everything accepted is durable or has failed. */
+  drain(): Promise<void> {
+    this.closing = true;
+    return new Promise<void>((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.checkIdle();
+    });
+  }
+
+  /** The fds to close once drained. */
+  openFds(): number[] {
+    return this.writeSeg.fd >= 0 ? [this.writeSeg.fd] : [];
+  }
+
+  // ---------------------------------------------------------------------------
+  // Admission
+
+  private canAdmit(size: number): boolean {
+    return (
+      this.waiters.length === 0 &&
+      this.failure === undefined &&
+      !this.repairing &&
+      (this.pendingBytes === 0 || this.pendingBytes + size <= this.maxPending)
+    );
+  }
+
+  private admit(
+    data: Payload,
+    len: number,
+    resolve: (value: AppendResult) => void,
+    reject: (reason: unknown) => void,
+  ): void {
+    const size = RECORD_HEADER_SIZE + len;
+    if (this.tail + size > this.segmentSize) {
+      // Rollover point: this record starts the next segment (created when its batch is due).
+      this.admitSeg = new Segment(this.dir, this.nextLsn);
+      this.tail = SEGMENT_HEADER_SIZE;
+    }
+    let b = this.filling;
+    if (b === null || b.seg !== this.admitSeg || b.used + size > b.arena.length) {
+      if (b !== null) this.ready.push(b);
+      b = this.filling = new Batch(this.admitSeg, this.tail, this.nextLsn, this.pool.take(size));
+    }
+    const arena = b.arena;
+    const off = b.used;
+    putU32(arena, off + 4, size);
+    if (typeof data === 'string') arena.write(data, off + RECORD_HEADER_SIZE, len, 'utf8');
+    else arena.set(data, off + RECORD_HEADER_SIZE);
+    putU32(arena, off, recordCrc(arena, off, size, this.nextLsn));
+    this.nextLsn++;
+    b.used = off + size;
+    b.count++;
+    b.resolves.push(resolve);
+    b.rejects.push(reject);
+    this.tail += size;
+    this.pendingBytes += size;
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      // A microtask: every append made in this turn (e.g. by producers whose
+      // previous appends were just acknowledged) lands in the same batch.
+      queueMicrotask(this.runPump);
+    }
+  }
+
+  private admitWaiters(): void {
+    while (this.waiters.length > 0 && !this.dead) {
+      const w = this.waiters.peek() as Waiter;
+      const size = RECORD_HEADER_SIZE + w.len;
+      if (this.failure !== undefined || this.repairing) return;
+      if (this.pendingBytes !== 0 && this.pendingBytes + size > this.maxPending) return;
+      this.waiters.shift();
+      this.admit(w.data, w.len, w.resolve, w.reject);
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Submission
+
+  private pump(): void {
+    this.pumpScheduled = false;
+    if (this.rolling || this.repairing || this.failure !== undefined || this.dead) return;
+    for (;;) {
+      const next = this.ready.length > 0 ? this.ready[0] : this.filling;
+      if (next === null || next.count === 0) return;
+      if (next.seg !== this.writeSeg) {
+        // A new segment starts once everything before it is durable: no batch
+        // of the next segment can be on disk behind a hole in this one.
+        if (this.inflight.length === 0) void this.roll(next.seg);
+        return;
+      }
+      if (this.inflight.length >= MAX_INFLIGHT) return;
+      // Only a full batch overlaps, and never one larger than maxBatchBytes
+      // (zeroAhead() keeps that much room between a chain's records and its zeros).
+      if (this.inflight.length > 0 && (next === this.filling || next.used > this.pool.size)) return;
+      if (next === this.filling) this.filling = null;
+      else this.ready.shift();
+      this.submit(next);
+    }
+  }
+
+  private submit(b: Batch): void {
+    this.inflight.push(b);
+    if (this.inflight.length > this.maxInflight) this.maxInflight = this.inflight.length;
+    this.fdatasyncs++;
+    const fd = b.seg.fd;
+    const chain = this.ring.chain().writev(fd, [b.arena.subarray(0, b.used)], b.pos);
+    this.zeroAhead(chain, fd, b.pos + b.used);
+    chain
+      .fdatasync(fd)
+      .run()
+      .then(
+        () => this.settle(b, undefined),
+        (err: unknown) => this.settle(b, rootCause(err) ?? err),
+      );
+  }
+
+  /**
+   * Adds a zero write to a batch's chain when the zeroed region ahead runs
+   * short. It starts at least one full batch past this batch's end: a batch
+   * submitted while this chain runs stays below it, and a later one only
+   * writes there once this chain (and its fdatasync) completed.
+   */
+  private zeroAhead(chain: ReturnType<Ring['chain']>, fd: number, end: number): void {
+    if (!this.preallocate) return;
+    const from = Math.max(this.zeroedTo, end + this.pool.size);
+    if (from - end >= this.pool.size + ZERO_CHUNK / 2) return;
+    const to = Math.min(from + ZERO_CHUNK, this.segmentSize);
+    if (to <= from) return;
+    zeros ??= Buffer.alloc(ZERO_CHUNK);
+    chain.write(fd, zeros, 0, to - from, from);
+    this.zeroedTo = to;
+  }
+
+  private settle(b: Batch, error: unknown): void {
+    b.done = true;
+    b.error = error;
+    if (error !== undefined) this.failedBatches++;
+    const inflight = this.inflight;
+    while (inflight.length > 0 && inflight[0].done) {
+      const head = inflight.shift() as Batch;
+      if (head.error === undefined && this.failure === undefined) {
+        this.committedEnd = head.pos + head.used;
+        this.committedLsn = head.firstLsn + head.count;
+        this.batches++;
+        this.records += head.count;
+        this.bytes += head.used;
+        if (head.count > this.maxBatchRecords) this.maxBatchRecords = head.count;
+        head.resolveAll();
+      } else {
+        // Behind a failed batch there may be a hole: nothing after it is acknowledged.
+        if (this.failure === undefined) this.failure = head.error;
+        head.rejectAll(head.error ?? this.failure);
+      }
+      this.pendingBytes -= head.used;
+      this.pool.give(head.arena);
+    }
+    if (this.failure !== undefined) {
+      if (inflight.length === 0 && !this.repairing) void this.repair();
+      return;
+    }
+    this.admitWaiters();
+    this.pump();
+    this.checkIdle();
+  }
+
+  // ---------------------------------------------------------------------------
+  // Rollover and repair
+
+  private async roll(seg: Segment): Promise<void> {
+    this.rolling = true;
+    try {
+      await createSegment(this.ring, seg, this.dirFd, this.segmentSize, this.preallocate);
+      this.segmentsCreated++;
+      const old = this.writeSeg;
+      this.writeSeg = seg;
+      this.committedEnd = this.zeroedTo = SEGMENT_HEADER_SIZE;
+      await this.ring.close(old.fd).catch(() => undefined);
+      old.fd = -1;
+    } catch (err) {
+      // Nothing was written for the new segment: its appends fail, the log goes on.
+      this.discardUnsubmitted(err);
+    } finally {
+      this.rolling = false;
+    }
+    this.admitWaiters();
+    this.pump();
+    this.checkIdle();
+  }
+
+  private async repair(): Promise<void> {
+    this.repairing = true;
+    const error = this.failure;
+    this.discardUnsubmitted(error);
+    const fd = this.writeSeg.fd;
+    const end = this.committedEnd;
+    // Cut back and preallocated again: nothing past `end` is zeroed any more.
+    this.zeroedTo = end;
+    try {
+      await this.ring.ftruncate(fd, end);
+      if (this.preallocate && this.segmentSize > end) {
+        await this.ring.fallocate(fd, end, this.segmentSize - end);
+      }
+      await this.ring.fsync(fd);
+      this.failure = undefined;
+    } catch (err) {
+      this.dead = logFailedError(err);
+      for (let w = this.waiters.shift(); w; w = this.waiters.shift()) w.reject(this.dead);
+    } finally {
+      this.repairing = false;
+    }
+    this.admitWaiters();
+    this.pump();
+    this.checkIdle();
+  }
+
+  /** Fails every accepted, unsubmitted append and rewinds admission to the durable end. */
+  private discardUnsubmitted(error: unknown): void {
+    const doomed = this.ready.splice(0);
+    if (this.filling) doomed.push(this.filling);
+    this.filling = null;
+    for (const b of doomed) {
+      b.rejectAll(error);
+      this.pendingBytes -= b.used;
+      this.pool.give(b.arena);
+    }
+    this.admitSeg = this.writeSeg;
+    this.tail = this.committedEnd;
+    this.nextLsn = this.committedLsn;
+  }
+
+  private checkIdle(): void {
+    if (!this.closing || this.idleWaiters.length === 0) return;
+    const busy =
+      this.waiters.length > 0 ||
+      this.inflight.length > 0 ||
+      this.ready.length > 0 ||
+      (this.filling !== null && this.filling.count > 0) ||
+      this.rolling ||
+      this.repairing;
+    if (busy) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+function badPayload(value: unknown): TypeError {
+  return typeError(
+    'payload',
+    'of type string or an instance of Buffer, TypedArray, or DataView',
+    value,
+  );
+}
+
+export function closedLogError(): Error {
+  return codedError('ERR_URING_CLOSED', 'the log is closed');
+}

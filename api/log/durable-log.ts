@@ -1,0 +1,177 @@
+// DurableLog: an append-only log whose append() resolves once the record is on
+// stable storage, with group commit over linked writev -> fdatasync chains.
+import * as fs from 'node:fs';
+import { defaultRing } from '../default-ring';
+import type { Ring } from '../ring';
+import { pathArg } from '../validate';
+import type { AppendResult } from './batch';
+import { GroupCommitter, type DurableLogStats } from './committer';
+import { logLockedError } from './errors';
+import { FIRST_LSN, SEGMENT_HEADER_SIZE } from './format';
+import { logSettings, type DurableLogOptions, type LogSettings } from './options';
+import { readLog, type LogRecord, type ReadOptions } from './reader';
+import { checkHeader, listDirectory, scanTail, type RecoveryReport } from './recovery';
+import { Segment, createSegment } from './segment';
+
+const { O_RDONLY, O_DIRECTORY } = fs.constants;
+
+/** Logs open in this process, by real path: two writers would interleave batches. */
+const openDirs = new Set<string>();
+
+export class DurableLog {
+  /** Real path of the log directory. */
+  readonly dir: string;
+  /** What recovery cut from the last segment at open, or null if the log was intact. */
+  readonly recovery: RecoveryReport | null;
+  private readonly ring: Ring;
+  private readonly dirFd: number;
+  private readonly committer: GroupCommitter;
+  private closePromise: Promise<void> | undefined;
+
+  private constructor(
+    dir: string,
+    ring: Ring,
+    dirFd: number,
+    committer: GroupCommitter,
+    recovery: RecoveryReport | null,
+  ) {
+    this.dir = dir;
+    this.ring = ring;
+    this.dirFd = dirFd;
+    this.committer = committer;
+    this.recovery = recovery;
+  }
+
+  /**
+   * Opens the log in `dir` (created if missing), recovering it first: every
+   * record of the last segment is verified and a torn or corrupt tail is cut.
+   */
+  static async open(dir: string | Buffer | URL, options?: DurableLogOptions): Promise<DurableLog>;
+  static async open(dir: unknown, options?: unknown): Promise<DurableLog> {
+    const { text } = pathArg(dir, 'dir');
+    const settings = logSettings(options);
+    const ring = settings.ring ?? defaultRing();
+    fs.mkdirSync(text, { recursive: true });
+    const real = fs.realpathSync(text);
+    if (openDirs.has(real)) throw logLockedError(real);
+    openDirs.add(real);
+    try {
+      return await DurableLog.recover(real, ring, settings);
+    } catch (err) {
+      openDirs.delete(real);
+      throw err;
+    }
+  }
+
+  private static async recover(dir: string, ring: Ring, s: LogSettings): Promise<DurableLog> {
+    const listing = listDirectory(dir);
+    for (const seg of listing.segments) checkHeader(dir, seg);
+    const dirFd = await ring.open(dir, O_RDONLY | O_DIRECTORY);
+    let segment: Segment | undefined;
+    try {
+      for (const temp of listing.temps) await ring.unlink(temp);
+      if (listing.temps.length > 0) await ring.fsync(dirFd);
+      let end = SEGMENT_HEADER_SIZE;
+      let nextLsn = FIRST_LSN;
+      let report: RecoveryReport | null = null;
+      let created = 0;
+      const last = listing.segments[listing.segments.length - 1];
+      if (last === undefined) {
+        segment = new Segment(dir, FIRST_LSN);
+        await createSegment(ring, segment, dirFd, s.segmentSize, s.preallocate);
+        created = 1;
+      } else {
+        const scan = scanTail(last);
+        segment = new Segment(dir, last.base);
+        const fd = await ring.open(segment.path, 'r+');
+        segment.fd = fd;
+        end = scan.end;
+        nextLsn = scan.nextLsn;
+        let size = scan.fileSize;
+        if (scan.drop) {
+          report = {
+            segment: last.name,
+            truncatedAt: scan.end,
+            droppedBytes: scan.drop.droppedBytes,
+            reason: scan.drop.reason,
+            nextLsn,
+          };
+          await ring.ftruncate(fd, scan.end);
+          size = scan.end;
+        }
+        const grow = s.preallocate && size < s.segmentSize;
+        if (grow) await ring.fallocate(fd, size, s.segmentSize - size);
+        if (scan.drop || grow) await ring.fsync(fd);
+      }
+      const committer = new GroupCommitter(
+        { dir, ring, dirFd, segment, end, nextLsn, segmentsCreated: created },
+        s,
+      );
+      return new DurableLog(dir, ring, dirFd, committer, report);
+    } catch (err) {
+      if (segment && segment.fd >= 0) await ring.close(segment.fd).catch(() => undefined);
+      await ring.close(dirFd).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Appends one record. Resolves with its LSN once it is on stable storage
+   * (its batch's fdatasync completed); records are acknowledged in LSN order.
+   */
+  append(payload: Buffer | Uint8Array | NodeJS.ArrayBufferView | string): Promise<AppendResult> {
+    return this.committer.append(payload);
+  }
+
+  /** LSN the next append gets. */
+  get nextLsn(): number {
+    return this.committer.stats().nextLsn;
+  }
+
+  stats(): DurableLogStats {
+    return this.committer.stats();
+  }
+
+  /** Waits until every accepted append is durable (or failed), then closes the files. */
+  close(): Promise<void> {
+    this.closePromise ??= this.shut();
+    return this.closePromise;
+  }
+
+  private async shut(): Promise<void> {
+    await this.committer.drain();
+    try {
+      for (const fd of [...this.committer.openFds(), this.dirFd]) {
+        await this.ring.close(fd).catch(() => closeQuietly(fd));
+      }
+    } finally {
+      openDirs.delete(this.dir);
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Every intact record of the log in `dir`, in LSN order, from `fromLsn` on. */
+  static read(dir: string | Buffer | URL, options?: ReadOptions): AsyncIterableIterator<LogRecord> {
+    return readLog(dir, options);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+export type {
+  AppendResult,
+  DurableLogStats,
+  DurableLogOptions,
+  LogRecord,
+  ReadOptions,
+  RecoveryReport,
+};

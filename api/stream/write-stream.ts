@@ -1,0 +1,77 @@
+// createWriteStream(): a stream.Writable on the destination's engine, for
+// pipeline() and anything else that speaks Node streams.
+import { Writable } from 'node:stream';
+import type { DestinationOptions } from './options';
+import { RingDestination } from './destination';
+
+export type WriteStreamOptions = Omit<DestinationOptions, 'dest' | 'fd'>;
+
+export class RingWriteStream extends Writable {
+  /** The engine underneath (fd, file, flushSync...). */
+  readonly destination: RingDestination;
+  private destError: Error | null = null;
+
+  constructor(dest: DestinationOptions['dest'], options: WriteStreamOptions = {}) {
+    const hwm = options.highWaterMark ?? 1024 * 1024;
+    super({ highWaterMark: hwm, decodeStrings: false });
+    const opts = { ...(options ?? {}), dest, highWaterMark: hwm };
+    this.destination = new RingDestination(opts);
+    this.destination.on('error', (err: Error) => {
+      this.destError = err;
+      this.destroy(err);
+    });
+    this.destination.on('ready', () => this.emit('ready'));
+  }
+
+  override _write(
+    chunk: Buffer | string,
+    encoding: BufferEncoding,
+    cb: (err?: Error) => void,
+  ): void {
+    this._writev([{ chunk, encoding }], cb);
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer | string; encoding: BufferEncoding }[],
+    cb: (err?: Error) => void,
+  ): void {
+    let ok = true;
+    try {
+      for (const { chunk } of chunks) ok = this.destination.write(chunk);
+    } catch (err) {
+      return cb(err as Error);
+    }
+    if (ok) cb();
+    else this.destination.once('drain', () => cb());
+  }
+
+  override _final(cb: (err?: Error) => void): void {
+    const dest = this.destination;
+    const onError = (err: Error): void => cb(err);
+    dest.once('error', onError);
+    dest.once('finish', () => {
+      dest.off('error', onError);
+      cb();
+    });
+    dest.end();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const dest = this.destination;
+    if (dest.destroyed || this.destError !== null) {
+      if (!dest.destroyed) dest.destroy();
+      return cb(err);
+    }
+    if (this.writableFinished) return cb(err);
+    dest.once('close', () => cb(err));
+    dest.destroy();
+  }
+}
+
+/** A Writable that writes `path` (or a descriptor) through the ring. */
+export function createWriteStream(
+  path: DestinationOptions['dest'],
+  options?: WriteStreamOptions,
+): RingWriteStream {
+  return new RingWriteStream(path, options);
+}
