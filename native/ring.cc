@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "net-prep.h"
 #include "protocol.h"
 #include "sqe.h"
 
@@ -201,6 +202,7 @@ int RingCore::Prep(napi_env env, napi_value a, napi_value b) {
   // Validate and resolve every pointer before taking an SQE, so a refusal
   // never leaves a half-filled entry in the ring.
   View first, second;
+  NetArgs net;
   const char* path = nullptr;
   const char* path2 = nullptr;
   switch (opcode) {
@@ -258,8 +260,12 @@ int RingCore::Prep(napi_env env, napi_value a, napi_value b) {
     case IORING_OP_ASYNC_CANCEL:
     case kOpFtruncate:
       break;
-    default:
-      return -EINVAL;
+    default: {
+      if (!IsNetOpcode(opcode)) return -EINVAL;
+      const int ret = ResolveNet(env, opcode, p, a, b, &net);
+      if (ret < 0) return ret;
+      break;
+    }
   }
 
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
@@ -334,6 +340,9 @@ int RingCore::Prep(napi_env env, napi_value a, napi_value b) {
       PrepCancel(sqe, target, op_flags);
       break;
     }
+    default:
+      FillNet(sqe, opcode, p, net);
+      break;
   }
   sqe->flags |= static_cast<uint8_t>(p[kParamSqeFlags]) & kAllowedSqeFlags;
   sqe->user_data = (static_cast<uint64_t>(static_cast<uint32_t>(p[kParamTag])) << 32) |
@@ -381,6 +390,7 @@ void RingCore::EnterForEvents() {
 
 unsigned RingCore::CopyCompletions() {
   unsigned total = 0;
+  unsigned finals = 0;  // CQEs that end their request (a multishot one sets F_MORE until its last)
   io_uring_cqe* batch[64];
   while (total < cqe_capacity_) {
     const unsigned want = std::min<unsigned>(64, static_cast<unsigned>(cqe_capacity_ - total));
@@ -392,11 +402,12 @@ unsigned RingCore::CopyCompletions() {
       out[kCqeTag] = static_cast<int32_t>(batch[i]->user_data >> 32);
       out[kCqeRes] = batch[i]->res;
       out[kCqeFlags] = static_cast<int32_t>(batch[i]->flags);
+      if (!(batch[i]->flags & IORING_CQE_F_MORE)) finals++;
     }
     io_uring_cq_advance(&ring_, got);
     total += got;
   }
-  pending_ -= std::min<uint64_t>(pending_, total);
+  pending_ -= std::min<uint64_t>(pending_, finals);
   counters_[kCounterCqesReaped] += total;
   counters_[kCounterPending] = static_cast<double>(pending_);
   return total;
@@ -502,8 +513,8 @@ void RingCore::DrainForTeardown() {
     io_uring_cqe* cqe = nullptr;
     const int ret = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
     if (ret == 0 && cqe) {
+      if (!(cqe->flags & IORING_CQE_F_MORE)) pending_--;
       io_uring_cqe_seen(&ring_, cqe);
-      pending_--;
     } else if (ret != -ETIME && ret != -EINTR && ret != -EAGAIN) {
       break;
     }
