@@ -8,6 +8,8 @@ export const {
   Ring,
   Chain,
   ChainFile,
+  Server,
+  Connection,
   Stats,
   AbortError,
   ChainError,
