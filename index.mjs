@@ -10,6 +10,8 @@ export const {
   ChainFile,
   Server,
   Connection,
+  localAddress,
+  remoteAddress,
   Stats,
   AbortError,
   ChainError,

@@ -132,6 +132,15 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), 0);
 }
 
+// setsockoptInt(fd, level, name, value): an int-valued socket option; 0 or a
+// negative errno.
+Napi::Value SetsockoptInt(const Napi::CallbackInfo& info) {
+  const int value = IntArg(info, 3);
+  if (setsockopt(IntArg(info, 0), IntArg(info, 1), IntArg(info, 2), &value, sizeof(value)) != 0)
+    return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
 io_uring* LiveRing(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject()) return nullptr;
   Ring* owner = Ring::Unwrap(info[0].As<Napi::Object>());
@@ -199,6 +208,7 @@ Napi::Object NetExports(Napi::Env env) {
   net.Set("peername", Napi::Function::New<Name<getpeername>>(env, "peername"));
   net.Set("bind", Napi::Function::New<Bind>(env, "bind"));
   net.Set("listen", Napi::Function::New<Listen>(env, "listen"));
+  net.Set("setsockoptInt", Napi::Function::New<SetsockoptInt>(env, "setsockoptInt"));
   net.Set("registerBufRing", Napi::Function::New<RegisterBufRing>(env, "registerBufRing"));
   net.Set("unregisterBufRing", Napi::Function::New<UnregisterBufRing>(env, "unregisterBufRing"));
   return net;

@@ -10,6 +10,7 @@ import { ipEndpoint, portArg, unixEndpoint, type Endpoint } from './address';
 import { closeFd } from './close-fd';
 import { Connection } from './connection';
 import { requireRing } from './listen';
+import { setNoDelay } from './nodelay';
 import { connectionOptions, objectArg, type ConnectOptions } from './options';
 
 async function endpoints(o: ConnectOptions): Promise<Endpoint[]> {
@@ -36,6 +37,7 @@ export async function connectTo(impl: Backend, options: unknown): Promise<Connec
   for (const endpoint of await endpoints(o)) {
     const fd = (await backend.run(buildNet.socket(endpoint.family))) as number;
     try {
+      if (conn.noDelay) setNoDelay(fd, endpoint.family);
       const req = buildNet.connect(
         fd,
         endpoint.family === 'unix'

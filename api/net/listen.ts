@@ -17,6 +17,7 @@ import { integer } from '../validate';
 import { ipEndpoint, portArg, unixEndpoint, type Endpoint } from './address';
 import { closeFd } from './close-fd';
 import { boolOption, connectionOptions, objectArg, type ListenOptions } from './options';
+import { setNoDelay } from './nodelay';
 import { Server } from './server';
 
 export function requireRing(impl: Backend, what: string): UringBackend {
@@ -36,9 +37,11 @@ async function open(
   endpoint: Endpoint,
   reuse: { reuseAddr: boolean; reusePort: boolean },
   backlog: number,
+  noDelay: boolean,
 ): Promise<number> {
   const fd = (await backend.run(buildNet.socket(endpoint.family))) as number;
   try {
+    if (noDelay) setNoDelay(fd, endpoint.family);
     const bind = buildNet.bind(fd, { ...reuse, ...addressOf(endpoint) });
     await backend.run(bind);
     await backend.run(buildNet.listen(fd, backlog));
@@ -69,22 +72,22 @@ export async function listenServer(impl: Backend, options: unknown): Promise<Ser
   if (o.path !== undefined) {
     endpoint = unixEndpoint(o.path, 'options.path');
     // SO_REUSEADDR means nothing for unix sockets.
-    fd = await open(backend, endpoint, { reuseAddr: false, reusePort: false }, backlog);
+    fd = await open(backend, endpoint, { reuseAddr: false, reusePort: false }, backlog, false);
   } else {
     const port = o.port === undefined ? 0 : portArg(o.port, 'options.port');
     if (o.host !== undefined) {
       endpoint = await hostEndpoint(o.host, port);
-      fd = await open(backend, endpoint, reuse, backlog);
+      fd = await open(backend, endpoint, reuse, backlog, conn.noDelay);
     } else {
       // Like node:net: every IPv6 and IPv4 address, or every IPv4 one without IPv6.
       endpoint = ipEndpoint('::', port);
       try {
-        fd = await open(backend, endpoint, reuse, backlog);
+        fd = await open(backend, endpoint, reuse, backlog, conn.noDelay);
       } catch (err) {
         const errno = errnoOf(err);
         if (errno !== EAFNOSUPPORT && errno !== EADDRNOTAVAIL) throw err;
         endpoint = ipEndpoint('0.0.0.0', port);
-        fd = await open(backend, endpoint, reuse, backlog);
+        fd = await open(backend, endpoint, reuse, backlog, conn.noDelay);
       }
     }
   }

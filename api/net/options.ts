@@ -16,6 +16,8 @@ export interface ConnectionOptions {
    * node:net.
    */
   allowHalfOpen?: boolean;
+  /** TCP_NODELAY: send small writes at once instead of coalescing them (default true). */
+  noDelay?: boolean;
 }
 
 export interface ListenOptions extends ConnectionOptions {
@@ -78,6 +80,7 @@ export function connectionOptions(o: ConnectionOptions): ResolvedConnectionOptio
     recvBuffers,
     recvBufferSize,
     allowHalfOpen: bool(o.allowHalfOpen, 'options.allowHalfOpen', false),
+    noDelay: bool(o.noDelay, 'options.noDelay', true),
   };
 }
 

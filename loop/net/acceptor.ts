@@ -30,7 +30,7 @@ export class Acceptor {
   private stopped: ((fds: number[]) => void) | null = null;
   private stopPromise: Promise<number[]> | null = null;
   private readonly onCqe = (res: number) => this.deliver(res);
-  private readonly onEnd = () => this.ended();
+  private readonly onEnd = (fd: unknown) => this.ended(fd as number);
   private readonly onFail = (error: unknown) => this.failed(error);
 
   constructor(
@@ -100,7 +100,9 @@ export class Acceptor {
   }
 
   /** A request ended with a connection (single-shot, or multishot ended by CQ overflow). */
-  private ended(): void {
+  private ended(fd: number): void {
+    // A multishot request handed its last fd to onCqe already; a single one only resolves.
+    if (!this.req?.kind.multishot) this.deliver(fd);
     this.req = null;
     this.pausing = false;
     if (this.stopped) return this.finishStop();

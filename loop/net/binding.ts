@@ -18,6 +18,8 @@ export interface NativeNet {
   /** bind(2) after setting the reuse bits, and listen(2): 0 or a negative errno. */
   bind(fd: number, sockaddr: Uint8Array, reuse: number): number;
   listen(fd: number, backlog: number): number;
+  /** setsockopt(2) with an int value: 0 or a negative errno. */
+  setsockoptInt(fd: number, level: number, name: number, value: number): number;
   /** Registers a provided-buffer ring at the first page boundary of `memory`. */
   registerBufRing(
     ring: NativeRing,

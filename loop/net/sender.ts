@@ -1,5 +1,6 @@
 // Sends on a stream socket, one request at a time so bytes never interleave:
 // writes made while a send is in flight are gathered into one sendmsg.
+import { shortIoError } from '../errors';
 import { send } from '../ops/send';
 import { IOVEC_SIZE, MSGHDR_SIZE, sendmsg } from '../ops/msg';
 import { Request } from '../request';
@@ -25,7 +26,7 @@ export class Sender {
   /** Set by abort(): the error in-flight and queued writes reject with. */
   private aborted: unknown = null;
   private idleWaiters: (() => void)[] = [];
-  private readonly onSent = () => this.sent();
+  private readonly onSent = (bytes: unknown) => this.sent(bytes as number);
   private readonly onFail = (error: unknown) => this.failed(error);
 
   constructor(
@@ -99,7 +100,10 @@ export class Sender {
     this.backend.run(req).then(this.onSent, this.onFail);
   }
 
-  private sent(): void {
+  private sent(bytes: number): void {
+    const req = this.req as Request;
+    // A cancelled send reports the bytes it got out before it stopped.
+    if (bytes < req.len) return this.failed(shortIoError(req.kind.name, bytes, req.len));
     const batch = this.batch;
     this.batch = [];
     this.req = null;
