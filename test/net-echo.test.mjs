@@ -186,6 +186,33 @@ function endpoints(dir) {
     await server.close();
   });
 
+  it('concurrent read() calls are served in call order; two accept loops can share a server', async function () {
+    const server = await ring.listen({ host: '127.0.0.1', port: 0 });
+    const accepted = [[], []];
+    const loops = accepted.map(async (list) => {
+      for await (const conn of server) list.push(conn);
+    });
+    const clients = [];
+    for (let i = 0; i < 6; i++)
+      clients.push(await ring.connect({ host: '127.0.0.1', port: server.address().port }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(accepted[0].length + accepted[1].length).to.equal(6);
+    expect(accepted[0].length, 'both loops got connections').to.be.above(0);
+    expect(accepted[1].length, 'both loops got connections').to.be.above(0);
+
+    const [reader] = accepted[0];
+    const writer = clients.find((c) => c.localPort === reader.remotePort);
+    const reads = [reader.read(), reader.read(), reader.read()];
+    for (const word of ['one', 'two', 'three']) {
+      await writer.write(word);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect((await Promise.all(reads)).map(String)).to.deep.equal(['one', 'two', 'three']);
+    await server.close();
+    await Promise.all(loops);
+    for (const c of clients) await c.close();
+  });
+
   it('half-open: with allowHalfOpen the side that saw EOF can still answer', async function () {
     const server = await ring.listen({ host: '127.0.0.1', port: 0, allowHalfOpen: true });
     const client = await ring.connect({ host: '127.0.0.1', port: server.address().port });

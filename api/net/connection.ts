@@ -83,13 +83,18 @@ export class Connection implements AsyncIterable<Buffer> {
   read(): Promise<Buffer | null> {
     if (!this.receiver) {
       if (this.closing) return Promise.resolve(null);
-      this.receiver = new Receiver(
-        this.backend,
-        this.fd,
-        this.options.recvBuffers,
-        this.options.recvBufferSize,
-        this.onFinal,
-      );
+      try {
+        this.receiver = new Receiver(
+          this.backend,
+          this.fd,
+          this.options.recvBuffers,
+          this.options.recvBufferSize,
+          this.onFinal,
+        );
+      } catch (err) {
+        // No provided-buffer group could be registered (ids or memory ran out).
+        return Promise.reject(err);
+      }
     }
     return this.receiver.read();
   }

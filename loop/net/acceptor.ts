@@ -14,6 +14,11 @@ import { ECONNABORTED, EMFILE, ENFILE, ENOBUFS, ENOMEM, errnoOf } from './net-er
 const RETRY_MS = 50;
 const TRANSIENT = new Set([EMFILE, ENFILE, ENOBUFS, ENOMEM]);
 
+interface Waiter {
+  resolve: (fd: number | null) => void;
+  reject: (error: unknown) => void;
+}
+
 export class Acceptor {
   private readonly fds = new Deque<number>();
   private req: Request | null = null;
@@ -25,8 +30,8 @@ export class Acceptor {
   private retry: NodeJS.Timeout | undefined;
   private error: unknown = null;
   private done = false;
-  private waiterResolve: ((fd: number | null) => void) | null = null;
-  private waiterReject: ((error: unknown) => void) | null = null;
+  /** Callers of next() waiting for a connection, oldest first. */
+  private readonly waiters = new Deque<Waiter>();
   private stopped: ((fds: number[]) => void) | null = null;
   private stopPromise: Promise<number[]> | null = null;
   private readonly onCqe = (res: number) => this.deliver(res);
@@ -51,13 +56,7 @@ export class Acceptor {
     }
     if (this.error) return Promise.reject(this.error);
     if (this.done) return Promise.resolve(null);
-    if (this.waiterResolve) {
-      return Promise.reject(new Error('Acceptor.next() called while a call is pending'));
-    }
-    return new Promise<number | null>((resolve, reject) => {
-      this.waiterResolve = resolve;
-      this.waiterReject = reject;
-    });
+    return new Promise<number | null>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /** Stops accepting; resolves with the fds accepted but never taken (the caller closes them). */
@@ -86,10 +85,9 @@ export class Acceptor {
   private deliver(res: number): void {
     if (res < 0) return;
     this.accepted++;
-    const resolve = this.waiterResolve;
-    if (resolve) {
-      this.waiterResolve = this.waiterReject = null;
-      resolve(res);
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      waiter.resolve(res);
     } else {
       this.fds.push(res);
       if (this.fds.length >= this.limit && this.req && !this.pausing) {
@@ -130,9 +128,7 @@ export class Acceptor {
     }
     this.error = error;
     this.done = true;
-    const reject = this.waiterReject;
-    this.waiterResolve = this.waiterReject = null;
-    reject?.(error);
+    for (let w = this.waiters.shift(); w; w = this.waiters.shift()) w.reject(error);
   }
 
   private again(): void {
@@ -145,9 +141,7 @@ export class Acceptor {
     this.done = true;
     const fds: number[] = [];
     for (let fd = this.fds.shift(); fd !== undefined; fd = this.fds.shift()) fds.push(fd);
-    const resolve = this.waiterResolve;
-    this.waiterResolve = this.waiterReject = null;
-    resolve?.(null);
+    for (let w = this.waiters.shift(); w; w = this.waiters.shift()) w.resolve(null);
     this.stopped?.(fds);
   }
 }

@@ -9,6 +9,7 @@
 // Safety: the consumer gets a copy (made when it takes the chunk), and the
 // buffer goes back to the kernel right after, so nothing handed out is ever
 // overwritten by a later receive.
+import { Deque } from '../deque';
 import { EINVAL } from '../errors';
 import { recvMultishot, recvProvided } from '../ops/recv';
 import { IORING_CQE_BUFFER_SHIFT, IORING_CQE_F_BUFFER } from '../protocol';
@@ -18,6 +19,11 @@ import type { BufferGroup } from './buffer-group';
 import { bufferGroups } from './buffer-group';
 import { netFeatures } from './features';
 import { ENOBUFS, errnoOf } from './net-errors';
+
+interface Waiter {
+  resolve: (chunk: Buffer | null) => void;
+  reject: (error: unknown) => void;
+}
 
 const enum State {
   Idle,
@@ -41,8 +47,8 @@ export class Receiver {
   private multishot: boolean;
   /** Chunks seen from the current receive request (to tell an unsupported flag from other EINVALs). */
   private received = 0;
-  private waiterResolve: ((chunk: Buffer | null) => void) | null = null;
-  private waiterReject: ((error: unknown) => void) | null = null;
+  /** Reads waiting for data, oldest first. */
+  private readonly waiters = new Deque<Waiter>();
   private stopped: (() => void) | null = null;
   private stopPromise: Promise<void> | null = null;
   private readonly onCqe = (res: number, flags: number) => this.deliver(res, flags);
@@ -88,13 +94,7 @@ export class Receiver {
       default:
         break;
     }
-    if (this.waiterResolve) {
-      return Promise.reject(new Error('Receiver.read() called while a read is pending'));
-    }
-    return new Promise<Buffer | null>((resolve, reject) => {
-      this.waiterResolve = resolve;
-      this.waiterReject = reject;
-    });
+    return new Promise<Buffer | null>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /** Stops receiving; resolves once the kernel has let go of the group. A pending read gets null. */
@@ -133,12 +133,10 @@ export class Receiver {
       return;
     }
     this.received++;
-    const resolve = this.waiterResolve;
-    if (resolve && this.queued === 0) {
-      this.waiterResolve = this.waiterReject = null;
+    if (this.queued === 0 && this.waiters.length > 0) {
       const chunk = group.copy(bid, res);
       group.give(bid);
-      resolve(chunk);
+      (this.waiters.shift() as Waiter).resolve(chunk);
       return;
     }
     const at = (this.head + this.queued) % this.bids.length;
@@ -192,14 +190,13 @@ export class Receiver {
     else this.state = State.Paused;
   }
 
-  /** Settles a pending read with the end of the stream, once the queue is empty. */
+  /** Settles the pending reads with the end of the stream, once the queue is empty. */
   private wake(): void {
-    if (this.queued > 0 || !this.waiterResolve) return;
-    const resolve = this.waiterResolve;
-    const reject = this.waiterReject as (error: unknown) => void;
-    this.waiterResolve = this.waiterReject = null;
-    if (this.state === State.Failed) reject(this.finish(this.error));
-    else resolve(this.finish(null));
+    if (this.queued > 0) return;
+    for (let w = this.waiters.shift(); w; w = this.waiters.shift()) {
+      if (this.state === State.Failed) w.reject(this.finish(this.error));
+      else w.resolve(this.finish(null));
+    }
   }
 
   /** Reports the end to the owner once, and passes `result` through. */
@@ -218,9 +215,7 @@ export class Receiver {
     }
     this.state = State.Stopped;
     bufferGroups(this.backend).release(this.group);
-    const resolve = this.waiterResolve;
-    this.waiterResolve = this.waiterReject = null;
-    resolve?.(null);
+    for (let w = this.waiters.shift(); w; w = this.waiters.shift()) w.resolve(null);
     this.stopped?.();
   }
 }
