@@ -20,6 +20,7 @@ export class Connection implements AsyncIterable<Buffer> {
   /** The socket's file descriptor (closed by close()). */
   readonly fd: number;
   private receiver: Receiver | null = null;
+  private receiveError: unknown = null;
   private readonly sender: Sender;
   private ending: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
@@ -81,22 +82,8 @@ export class Connection implements AsyncIterable<Buffer> {
    * they stay valid for good.
    */
   read(): Promise<Buffer | null> {
-    if (!this.receiver) {
-      if (this.closing) return Promise.resolve(null);
-      try {
-        this.receiver = new Receiver(
-          this.backend,
-          this.fd,
-          this.options.recvBuffers,
-          this.options.recvBufferSize,
-          this.onFinal,
-        );
-      } catch (err) {
-        // No provided-buffer group could be registered (ids or memory ran out).
-        return Promise.reject(err);
-      }
-    }
-    return this.receiver.read();
+    const receiver = this.receiver ?? this.startReceiving();
+    return receiver ? receiver.read() : this.noReceiver();
   }
 
   /**
@@ -137,10 +124,36 @@ export class Connection implements AsyncIterable<Buffer> {
 
   [Symbol.asyncIterator](): AsyncIterator<Buffer, undefined> {
     return {
-      next: () => this.read().then(toResult),
+      next: () => {
+        const receiver = this.receiver ?? this.startReceiving();
+        return receiver ? receiver.readResult() : this.noReceiver().then(toResult);
+      },
       // Leaving a for-await loop early closes the connection, as with node:net streams.
       return: () => this.close().then(() => DONE),
     };
+  }
+
+  /** The receiver, made on the first read; null once closed or when it cannot be made. */
+  private startReceiving(): Receiver | null {
+    if (this.closing) return null;
+    try {
+      this.receiver = new Receiver(
+        this.backend,
+        this.fd,
+        this.options.recvBuffers,
+        this.options.recvBufferSize,
+        this.onFinal,
+      );
+    } catch (err) {
+      // No provided-buffer group could be registered (ids or memory ran out).
+      this.receiveError = err;
+      return null;
+    }
+    return this.receiver;
+  }
+
+  private noReceiver(): Promise<Buffer | null> {
+    return this.closing ? Promise.resolve(null) : Promise.reject(this.receiveError);
   }
 
   private async destroy(): Promise<void> {

@@ -21,8 +21,17 @@ import { netFeatures } from './features';
 import { ENOBUFS, errnoOf } from './net-errors';
 
 interface Waiter {
-  resolve: (chunk: Buffer | null) => void;
+  // Resolves with a chunk or null, or with an IteratorResult for readResult().
+  resolve: (value: Buffer | null | IteratorResult<Buffer, undefined>) => void;
   reject: (error: unknown) => void;
+  result: boolean;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+function settleWith(w: Waiter, chunk: Buffer | null): void {
+  if (!w.result) w.resolve(chunk);
+  else w.resolve(chunk === null ? DONE : { value: chunk, done: false });
 }
 
 const enum State {
@@ -81,20 +90,29 @@ export class Receiver {
 
   /** The next chunk (a copy), or null at the end of the stream. */
   read(): Promise<Buffer | null> {
-    if (this.queued > 0) return Promise.resolve(this.take());
-    switch (this.state) {
-      case State.Idle:
-        this.arm();
-        break;
-      case State.Ended:
-      case State.Stopped:
-        return Promise.resolve(this.finish(null));
-      case State.Failed:
-        return Promise.reject(this.finish(this.error));
-      default:
-        break;
+    return this.next(false) as Promise<Buffer | null>;
+  }
+
+  /** read() as an iterator result, saving the async iterator a Promise per chunk. */
+  readResult(): Promise<IteratorResult<Buffer, undefined>> {
+    return this.next(true) as Promise<IteratorResult<Buffer, undefined>>;
+  }
+
+  private next(result: boolean): Promise<unknown> {
+    let chunk: Buffer | null;
+    if (this.queued > 0) {
+      chunk = this.take();
+    } else {
+      if (this.state === State.Failed) return Promise.reject(this.finish(this.error));
+      if (this.state !== State.Ended && this.state !== State.Stopped) {
+        if (this.state === State.Idle) this.arm();
+        return new Promise((resolve, reject) => this.waiters.push({ resolve, reject, result }));
+      }
+      chunk = this.finish(null);
     }
-    return new Promise<Buffer | null>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return Promise.resolve(
+      result ? (chunk === null ? DONE : { value: chunk, done: false }) : chunk,
+    );
   }
 
   /** Stops receiving; resolves once the kernel has let go of the group. A pending read gets null. */
@@ -136,7 +154,7 @@ export class Receiver {
     if (this.queued === 0 && this.waiters.length > 0) {
       const chunk = group.copy(bid, res);
       group.give(bid);
-      (this.waiters.shift() as Waiter).resolve(chunk);
+      settleWith(this.waiters.shift() as Waiter, chunk);
       return;
     }
     const at = (this.head + this.queued) % this.bids.length;
@@ -195,7 +213,7 @@ export class Receiver {
     if (this.queued > 0) return;
     for (let w = this.waiters.shift(); w; w = this.waiters.shift()) {
       if (this.state === State.Failed) w.reject(this.finish(this.error));
-      else w.resolve(this.finish(null));
+      else settleWith(w, this.finish(null));
     }
   }
 
@@ -215,7 +233,7 @@ export class Receiver {
     }
     this.state = State.Stopped;
     bufferGroups(this.backend).release(this.group);
-    for (let w = this.waiters.shift(); w; w = this.waiters.shift()) w.resolve(null);
+    for (let w = this.waiters.shift(); w; w = this.waiters.shift()) settleWith(w, null);
     this.stopped?.();
   }
 }

@@ -64,7 +64,7 @@ export class Sender {
     if (!this.error) this.error = error;
     this.aborted = error;
     for (const p of this.queue) p.reject(error);
-    this.queue = [];
+    this.queue.length = 0;
     if (this.req) this.backend.abortRequest(this.req);
     return this.idle();
   }
@@ -81,8 +81,15 @@ export class Sender {
       bytes += size;
       count++;
     }
-    this.batch = count === queue.length ? queue : queue.slice(0, count);
-    this.queue = count === queue.length ? [] : queue.slice(count);
+    // The two arrays trade places, so a write allocates no array.
+    const batch = this.batch;
+    if (count === queue.length) {
+      this.batch = queue;
+      this.queue = batch;
+    } else {
+      for (let i = 0; i < count; i++) batch.push(queue[i]);
+      queue.splice(0, count);
+    }
     let req: Request;
     if (count === 1) {
       req = new Request(send);
@@ -105,9 +112,9 @@ export class Sender {
     // A cancelled send reports the bytes it got out before it stopped.
     if (bytes < req.len) return this.failed(shortIoError(req.kind.name, bytes, req.len));
     const batch = this.batch;
-    this.batch = [];
     this.req = null;
-    for (const p of batch) p.resolve();
+    for (let i = 0; i < batch.length; i++) batch[i].resolve();
+    batch.length = 0;
     if (this.queue.length > 0) this.pump();
     else this.settleIdle();
   }
@@ -116,8 +123,8 @@ export class Sender {
     const reason = this.aborted ?? error;
     if (!this.error) this.error = reason;
     const failed = this.batch.concat(this.queue);
-    this.batch = [];
-    this.queue = [];
+    this.batch.length = 0;
+    this.queue.length = 0;
     this.req = null;
     for (const p of failed) p.reject(reason);
     this.settleIdle();
