@@ -218,13 +218,15 @@ int main(int argc, char** argv) {
         const unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
         const char* data = buffers + bid * size;
         if (cqe->res > 0 && !c->done) {
-          if (c->got + (size_t)cqe->res > size || memcmp(data, request + c->got, (size_t)cqe->res) != 0) {
+          const size_t n = (size_t)cqe->res;
+          if (c->got + n > size || memcmp(data, request + c->got, n) != 0) {
             fprintf(stderr, "loadgen: a reply differs from its request\n");
             return 1;
           }
-          c->got += (size_t)cqe->res;
+          c->got += n;
         }
-        io_uring_buf_ring_add(br, (void*)data, (unsigned)size, (unsigned short)bid, mask, returned++);
+        io_uring_buf_ring_add(br, (void*)data, (unsigned)size, (unsigned short)bid, mask,
+                              returned++);
       }
       if (!(cqe->flags & IORING_CQE_F_MORE) && !c->done) {
         if (cqe->res == 0) {
