@@ -226,6 +226,39 @@ import { closedPort, countFds, nodeClient, readBytes } from './net-helpers.mjs';
     expect(err.name).to.equal('AbortError');
   });
 
+  it('armed multishot accept and receive keep the process alive between arrivals', async function () {
+    // The child has nothing but the ring's requests to keep it alive; the
+    // parent connects and writes twice, 300 ms apart.
+    const script = `
+      const { Ring } = require(${JSON.stringify(process.cwd())});
+      (async () => {
+        const ring = new Ring({ backend: 'io_uring' });
+        const server = await ring.listen({ host: '127.0.0.1', port: 0 });
+        console.log(server.address().port);
+        const conn = await server.accept();
+        for await (const chunk of conn) console.log('got ' + chunk);
+        await server.close();
+        console.log('done');
+      })();
+    `;
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    await waitFor(() => out.includes('\n'), { timeout: 5000 });
+    const port = Number(out.split('\n')[0]);
+    const socket = await nodeClient(port);
+    socket.on('error', () => undefined); // a child that died early resets the connection
+    await delay(300);
+    socket.write('one');
+    await delay(300);
+    socket.end('two');
+    const code = await exited;
+    expect(out.split('\n').slice(1)).to.deep.equal(['got one', 'got two', 'done', '']);
+    expect(code).to.equal(0);
+  });
+
   it('a listening server keeps the process alive; closing it lets the process exit', async function () {
     const script = `
       const { Ring } = require(${JSON.stringify(process.cwd())});

@@ -111,6 +111,18 @@ async function listening(ring, host = '127.0.0.1') {
     expect(err.code).to.equal('EBADF');
   });
 
+  it('an abstract unix socket (a path starting with a NUL byte) leaves no file behind', async function () {
+    const name = `\0uring-loop-test-${process.pid}-${Date.now()}`;
+    const server = await ring.listen({ path: name });
+    expect(server.address()).to.equal(name);
+    const client = await ring.connect({ path: name });
+    const peer = await server.accept();
+    await client.write('abstract');
+    expect(String(await peer.read())).to.equal('abstract');
+    for (const c of [client, peer]) await c.close();
+    await server.close();
+  });
+
   it('reuseAddr / reusePort: two sockets share a port only with SO_REUSEPORT', async function () {
     const first = await ring.socket('ipv4');
     await ring.bind(first, { host: '127.0.0.1', port: 0, reusePort: true });
@@ -301,6 +313,34 @@ async function listening(ring, host = '127.0.0.1') {
     const pipe = await rejectionOf(() => ring.send(cfd, Buffer.from('after shutdown')));
     expect(pipe.code).to.equal('EPIPE');
     for (const fd of [cfd, afd, lfd]) await ring.close(fd);
+  });
+});
+
+(IS_LINUX ? describe : describe.skip)('net: a small ring', function () {
+  it('idle connections waiting on a 4-entry ring (8 CQEs) do not starve other ops', async function () {
+    const ring = new Ring({ backend: 'io_uring', entries: 4 });
+    try {
+      expect(ring.features.cqEntries).to.equal(8);
+      const server = await ring.listen({ host: '127.0.0.1', port: 0 });
+      const clients = [];
+      const peers = [];
+      for (let i = 0; i < 24; i++) {
+        clients.push(await ring.connect({ host: '127.0.0.1', port: server.address().port }));
+        peers.push(await server.accept());
+      }
+      // 48 receives armed and waiting: far more than the CQ holds.
+      const reads = [...clients, ...peers].map((c) => c.read());
+      for (let i = 0; i < 200; i++) await ring.nop();
+      await Promise.all(peers.map((p, i) => p.write(`to client ${i}`)));
+      await Promise.all(clients.map((c, i) => c.write(`to peer ${i}`)));
+      const got = (await Promise.all(reads)).map(String);
+      expect(got.slice(0, 24)).to.deep.equal(peers.map((_, i) => `to client ${i}`));
+      expect(got.slice(24)).to.deep.equal(clients.map((_, i) => `to peer ${i}`));
+      for (const c of [...clients, ...peers]) await c.close();
+      await server.close();
+    } finally {
+      await ring.shutdown();
+    }
   });
 });
 
