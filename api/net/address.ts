@@ -3,8 +3,8 @@
 import * as net from 'node:net';
 import { Buffer } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
-import { netAddon } from '../../loop/net/binding';
 import { withAddress } from '../../loop/net/net-errors';
+import { ipSockaddr, unixSockaddr } from '../../loop/net/sockets';
 import { AF_INET, AF_INET6, AF_UNIX } from '../../loop/ops/net-common';
 import { integer, rangeError, typeError, valueError } from '../validate';
 
@@ -59,7 +59,7 @@ function unixPath(value: unknown, name: string): { bytes: Buffer; text: string }
 /** A sockaddr for an IP literal; `host` that is not one is an ERR_INVALID_ARG_VALUE. */
 export function ipEndpoint(host: string, port: number, name = 'address.host'): Endpoint {
   const family = net.isIP(host) as 0 | 4 | 6;
-  const sockaddr = family === 0 ? null : netAddon().sockaddr(family, host, port);
+  const sockaddr = family === 0 ? null : ipSockaddr(family, host, port);
   if (family === 0 || !sockaddr) {
     throw valueError(name, `must be an IP address. Received ${JSON.stringify(host)}`);
   }
@@ -68,7 +68,7 @@ export function ipEndpoint(host: string, port: number, name = 'address.host'): E
 
 export function unixEndpoint(path: unknown, name = 'address.path'): Endpoint {
   const { bytes, text } = unixPath(path, name);
-  const sockaddr = netAddon().unixSockaddr(bytes);
+  const sockaddr = unixSockaddr(bytes);
   if (!sockaddr) throw rangeError(`${name}.length`, '<= 107 bytes (sun_path)', bytes.length);
   return { family: 'unix', sockaddr, address: text };
 }

@@ -4,13 +4,13 @@ import * as dns from 'node:dns';
 import * as net from 'node:net';
 import type { Backend } from '../../loop/backend';
 import { withAddress } from '../../loop/net/net-errors';
+import { setNoDelay } from '../../loop/net/sockets';
 import * as buildNet from '../build-net';
 import { optionsArg, typeError, valueError } from '../validate';
 import { ipEndpoint, portArg, unixEndpoint, type Endpoint } from './address';
 import { closeFd } from './close-fd';
 import { Connection } from './connection';
 import { requireRing } from './listen';
-import { setNoDelay } from './nodelay';
 import { connectionOptions, objectArg, type ConnectOptions } from './options';
 
 async function endpoints(o: ConnectOptions): Promise<Endpoint[]> {
@@ -37,7 +37,7 @@ export async function connectTo(impl: Backend, options: unknown): Promise<Connec
   for (const endpoint of await endpoints(o)) {
     const fd = (await backend.run(buildNet.socket(endpoint.family))) as number;
     try {
-      if (conn.noDelay) setNoDelay(fd, endpoint.family);
+      if (conn.noDelay && endpoint.family !== 'unix') setNoDelay(fd);
       const req = buildNet.connect(
         fd,
         endpoint.family === 'unix'

@@ -1,9 +1,9 @@
 // A connected stream socket: reads as an async iterable of Buffers (multishot
 // receive into the connection's own provided buffers), writes as Promises.
-import { netAddon, type SocketName } from '../../loop/net/binding';
 import { socketClosedError, writeAfterEndError } from '../../loop/net/net-errors';
 import { Receiver } from '../../loop/net/receiver';
 import { Sender } from '../../loop/net/sender';
+import { peerName, socketName, type SocketName } from '../../loop/net/sockets';
 import type { UringBackend } from '../../loop/uring-backend';
 import * as buildNet from '../build-net';
 import { bufferArg } from '../validate';
@@ -182,9 +182,13 @@ export class Connection implements AsyncIterable<Buffer> {
   private name(peer: boolean): SocketName | null {
     const cached = peer ? this.peer : this.local;
     if (cached || this.closing) return cached;
-    const net = netAddon();
-    const name = peer ? net.peername(this.fd) : net.sockname(this.fd);
-    if (typeof name === 'number') return null;
+    let name: SocketName;
+    try {
+      name = peer ? peerName(this.fd) : socketName(this.fd);
+    } catch {
+      // Not connected (any more): like node:net, the address is undefined.
+      return null;
+    }
     if (peer) this.peer = name;
     else this.local = name;
     return name;

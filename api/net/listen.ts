@@ -2,12 +2,10 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import type { Backend } from '../../loop/backend';
-import { netAddon } from '../../loop/net/binding';
 import {
   EADDRNOTAVAIL,
   EAFNOSUPPORT,
   errnoOf,
-  netError,
   unsupportedError,
   withAddress,
 } from '../../loop/net/net-errors';
@@ -17,7 +15,7 @@ import { integer } from '../validate';
 import { ipEndpoint, portArg, unixEndpoint, type Endpoint } from './address';
 import { closeFd } from './close-fd';
 import { boolOption, connectionOptions, objectArg, type ListenOptions } from './options';
-import { setNoDelay } from './nodelay';
+import { setNoDelay, socketName, type SocketName } from '../../loop/net/sockets';
 import { Server } from './server';
 
 export function requireRing(impl: Backend, what: string): UringBackend {
@@ -41,7 +39,7 @@ async function open(
 ): Promise<number> {
   const fd = (await backend.run(buildNet.socket(endpoint.family))) as number;
   try {
-    if (noDelay) setNoDelay(fd, endpoint.family);
+    if (noDelay && endpoint.family !== 'unix') setNoDelay(fd);
     const bind = buildNet.bind(fd, { ...reuse, ...addressOf(endpoint) });
     await backend.run(bind);
     await backend.run(buildNet.listen(fd, backlog));
@@ -91,10 +89,12 @@ export async function listenServer(impl: Backend, options: unknown): Promise<Ser
       }
     }
   }
-  const name = netAddon().sockname(fd);
-  if (typeof name === 'number') {
+  let name: SocketName;
+  try {
+    name = socketName(fd);
+  } catch (err) {
     await closeFd(backend, fd).catch(() => undefined);
-    throw netError(name, 'getsockname', endpoint.address, endpoint.port);
+    throw withAddress(err, endpoint.address, endpoint.port);
   }
   const unlinkPath =
     endpoint.family === 'unix' && endpoint.address[0] !== '\0' ? endpoint.address : undefined;

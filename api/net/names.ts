@@ -1,11 +1,9 @@
 // getsockname(2) / getpeername(2) of a socket fd, shaped like net.Server#address().
-import { netAddon, type SocketName } from '../../loop/net/binding';
-import { netError } from '../../loop/net/net-errors';
+import { peerName, socketName, type SocketName } from '../../loop/net/sockets';
 import { MAX_INT32, integer } from '../validate';
 import type { AddressInfo } from './server';
 
-function describe(name: SocketName | number, syscall: string): AddressInfo | string {
-  if (typeof name === 'number') throw netError(name, syscall);
+function describe(name: SocketName): AddressInfo | string {
   if (name.family === 'unix') return name.path;
   return { address: name.address, family: name.family, port: name.port };
 }
@@ -13,11 +11,11 @@ function describe(name: SocketName | number, syscall: string): AddressInfo | str
 /** The address a socket is bound to: { address, family, port }, or a unix socket path. */
 export function localAddress(fd: number): AddressInfo | string {
   const n = integer('fd', fd, 0, MAX_INT32);
-  return describe(netAddon().sockname(n), 'getsockname');
+  return describe(socketName(n));
 }
 
 /** The address of a connected socket's peer: { address, family, port }, or a unix socket path. */
 export function remoteAddress(fd: number): AddressInfo | string {
   const n = integer('fd', fd, 0, MAX_INT32);
-  return describe(netAddon().peername(n), 'getpeername');
+  return describe(peerName(n));
 }
