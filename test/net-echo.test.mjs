@@ -56,7 +56,10 @@ function endpoints(dir) {
 
   for (const ep of endpoints(() => dir)) {
     it(`${ep.name}: every size from 1 B to 4 MiB comes back intact`, async function () {
-      if (ep.ipv6 && !hasIpv6) this.skip(); // no ::1 on this machine
+      if (ep.ipv6 && !hasIpv6) {
+        this.test.title += ' (skipped: this machine cannot listen on ::1)';
+        this.skip();
+      }
       const listen = typeof ep.listen === 'function' ? ep.listen() : ep.listen;
       const { server, handlers } = await ringEchoServer(ring, listen);
       expect(server).to.be.instanceOf(Server);
