@@ -5,7 +5,9 @@ import type { Backend } from '../loop/backend';
 import { ChainFile } from '../loop/chain-file';
 import { codedError } from '../loop/errors';
 import type { Request } from '../loop/request';
+import { unsupportedError } from '../loop/net/net-errors';
 import * as build from './build';
+import * as buildNet from './build-net';
 import { optionsArg, splitOptions, typeError, valueError } from './validate';
 
 export interface ChainOpOptions {
@@ -190,6 +192,102 @@ export class Chain {
   sleep(ms: number, options?: ChainOpOptions): this;
   sleep(...args: unknown[]): this {
     return this.add(1, 1, args, build.sleep);
+  }
+
+  /** A socket op: io_uring only; recv's `waitAll` is implied (see chainRecv). */
+  private addNet(
+    name: string,
+    required: number,
+    count: number,
+    args: unknown[],
+    make: (...a: unknown[]) => Request,
+  ): this {
+    if (this.backend.name !== 'io_uring') throw unsupportedError(`chain.${name}()`);
+    const [positional, opts] = buildNet.splitNetOptions(args, required, count);
+    while (positional.length < count) positional.push(undefined);
+    let rest = opts;
+    if (typeof opts === 'object' && opts !== null && 'waitAll' in opts) {
+      const { waitAll, ...others } = opts as buildNet.RecvOptions;
+      if (waitAll === false) {
+        throw valueError(
+          'options.waitAll',
+          'cannot be false in a chain: a short receive would run the next op on a partly filled buffer',
+        );
+      }
+      rest = others;
+    }
+    return this.add(required, count, [...positional, rest], make);
+  }
+
+  socket(family: 'ipv4' | 'ipv6' | 'unix' | 4 | 6, options?: ChainOpOptions): this;
+  socket(...args: unknown[]): this {
+    return this.addNet('socket', 1, 1, args, buildNet.socket);
+  }
+
+  bind(fd: number, address: buildNet.BindAddress, options?: ChainOpOptions): this;
+  bind(...args: unknown[]): this {
+    return this.addNet('bind', 2, 2, args, buildNet.bind);
+  }
+
+  listen(fd: number, backlog?: number, options?: ChainOpOptions): this;
+  listen(...args: unknown[]): this {
+    return this.addNet('listen', 1, 2, args, buildNet.listen);
+  }
+
+  accept(fd: number, options?: ChainOpOptions): this;
+  accept(...args: unknown[]): this {
+    return this.addNet('accept', 1, 1, args, buildNet.accept);
+  }
+
+  connect(fd: number, address: buildNet.BindAddress, options?: ChainOpOptions): this;
+  connect(...args: unknown[]): this {
+    return this.addNet('connect', 2, 2, args, buildNet.connect);
+  }
+
+  send(
+    fd: number,
+    buffer: NodeJS.ArrayBufferView,
+    offset?: number,
+    length?: number,
+    options?: ChainOpOptions,
+  ): this;
+  send(...args: unknown[]): this {
+    return this.addNet('send', 2, 4, args, buildNet.send);
+  }
+
+  /**
+   * Receives exactly `length` bytes (MSG_WAITALL): fewer (the peer ended) is a
+   * short read that cancels the rest of the chain.
+   */
+  recv(
+    fd: number,
+    buffer: NodeJS.ArrayBufferView,
+    offset?: number,
+    length?: number,
+    options?: ChainOpOptions,
+  ): this;
+  recv(...args: unknown[]): this {
+    return this.addNet('recv', 2, 4, args, buildNet.chainRecv);
+  }
+
+  sendmsg(fd: number, buffers: NodeJS.ArrayBufferView[], options?: ChainOpOptions): this;
+  sendmsg(...args: unknown[]): this {
+    return this.addNet('sendmsg', 2, 2, args, buildNet.sendmsg);
+  }
+
+  /** Fills every buffer (MSG_WAITALL), like recv in a chain. */
+  recvmsg(fd: number, buffers: NodeJS.ArrayBufferView[], options?: ChainOpOptions): this;
+  recvmsg(...args: unknown[]): this {
+    return this.addNet('recvmsg', 2, 2, args, buildNet.chainRecvmsg);
+  }
+
+  shutdownSocket(
+    fd: number,
+    how?: 'read' | 'write' | 'both' | 0 | 1 | 2,
+    options?: ChainOpOptions,
+  ): this;
+  shutdownSocket(...args: unknown[]): this {
+    return this.addNet('shutdownSocket', 1, 2, args, buildNet.shutdown);
   }
 
   /**

@@ -2,6 +2,11 @@
 export { Ring, type RingOptions, type OpOptions, type RingStats } from './ring';
 export { Chain, type ChainOpOptions, type RunOptions } from './chain';
 export { ChainFile } from '../loop/chain-file';
+export { Server, type AddressInfo } from './net/server';
+export { Connection } from './net/connection';
+export { localAddress, remoteAddress } from './net/names';
+export type { ListenOptions, ConnectOptions, ConnectionOptions } from './net/options';
+export type { BindAddress, RecvOptions } from './build-net';
 export { Stats } from '../loop/stats';
 export {
   AbortError,

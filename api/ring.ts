@@ -8,8 +8,18 @@ import * as ops from '../loop/ops';
 import type { OpKind, Request } from '../loop/request';
 import type { Stats } from '../loop/stats';
 import { UringBackend, uringUnavailable } from '../loop/uring-backend';
+import { netFeatures, type NetFeatures } from '../loop/net/features';
+import { unsupportedError } from '../loop/net/net-errors';
 import * as build from './build';
+import * as buildNet from './build-net';
 import { Chain } from './chain';
+import { connectTo } from './net/connect';
+import type { Connection } from './net/connection';
+import { listenServer } from './net/listen';
+import { addressed, isPlainObject } from './net/address';
+import type { ConnectOptions, ListenOptions } from './net/options';
+import { closeAllSockets } from './net/registry';
+import type { Server } from './net/server';
 import {
   applyOptions,
   integer,
@@ -111,6 +121,7 @@ export class Ring {
   /** Whether the kernel runs `op` (e.g. 'ftruncate') on the ring; other ops use node:fs per op. */
   supports(op: string): boolean {
     const kind = OP_NAMES[op];
+    if (kind?.needsRing && this.impl.name !== 'io_uring') return false;
     return kind !== undefined && this.impl.supports(kind);
   }
 
@@ -121,8 +132,11 @@ export class Ring {
     cqEntries: number;
     directFiles: number;
     opcodes: number[];
+    /** Socket support: multishot accept/receive, bind and listen on the ring. */
+    net: NetFeatures;
   } | null {
-    return this.impl instanceof UringBackend ? { ...this.impl.info } : null;
+    const impl = this.impl;
+    return impl instanceof UringBackend ? { ...impl.info, net: { ...netFeatures(impl) } } : null;
   }
 
   /**
@@ -310,6 +324,132 @@ export class Ring {
     return this.submit(1, 1, build.sleep, a0, a1);
   }
 
+  /** A socket op: only the io_uring backend runs them. */
+  private submitNet(
+    name: string,
+    required: number,
+    count: number,
+    args: unknown[],
+    make: (...a: unknown[]) => Request,
+  ): Promise<never> {
+    let req: Request;
+    try {
+      if (this.impl.name !== 'io_uring') throw unsupportedError(`ring.${name}()`);
+      const [positional, opts] = buildNet.splitNetOptions(args, required, count);
+      while (positional.length < count) positional.push(undefined);
+      req = make(...positional, opts);
+      if (opts !== undefined && opts !== null) applyOptions(req, opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.impl.run(req) as Promise<never>;
+  }
+
+  /** A stream socket ('ipv4', 'ipv6' or 'unix'; always close-on-exec); resolves with its fd. */
+  socket(family: 'ipv4' | 'ipv6' | 'unix' | 4 | 6, options?: OpOptions): Promise<number>;
+  socket(...args: unknown[]): Promise<number> {
+    return this.submitNet('socket', 1, 1, args, buildNet.socket);
+  }
+
+  /**
+   * bind(2) to `{ host, port }` (an IP address) or `{ path }`, after setting
+   * SO_REUSEADDR / SO_REUSEPORT when asked.
+   */
+  bind(fd: number, address: buildNet.BindAddress, options?: OpOptions): Promise<void>;
+  bind(...args: unknown[]): Promise<void> {
+    return this.submitNet('bind', 2, 2, args, buildNet.bind).catch((err) => {
+      throw addressed(err, args[1]);
+    });
+  }
+
+  /** listen(2) on a bound socket (backlog default 511). */
+  listen(fd: number, backlog?: number, options?: OpOptions): Promise<void>;
+  /** A listening Server: `for await (const conn of server)` accepts connections. */
+  listen(options: ListenOptions): Promise<Server>;
+  listen(...args: unknown[]): Promise<unknown> {
+    if (isPlainObject(args[0])) {
+      try {
+        return listenServer(this.impl, args[0]);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.submitNet('listen', 1, 2, args, buildNet.listen);
+  }
+
+  /** Accepts one connection; resolves with its fd (close-on-exec). */
+  accept(fd: number, options?: OpOptions): Promise<number>;
+  accept(...args: unknown[]): Promise<number> {
+    return this.submitNet('accept', 1, 1, args, buildNet.accept);
+  }
+
+  /** connect(2) to `{ host, port }` (an IP address) or `{ path }`. */
+  connect(fd: number, address: buildNet.BindAddress, options?: OpOptions): Promise<void>;
+  /** A Connection to `{ port, host }` (names resolve with dns.lookup) or `{ path }`. */
+  connect(options: ConnectOptions): Promise<Connection>;
+  connect(...args: unknown[]): Promise<unknown> {
+    if (isPlainObject(args[0])) {
+      try {
+        return connectTo(this.impl, args[0]);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.submitNet('connect', 2, 2, args, buildNet.connect).catch((err) => {
+      throw addressed(err, args[1]);
+    });
+  }
+
+  /** Sends buffer[offset, offset+length) whole (MSG_WAITALL), never raising SIGPIPE. */
+  send(
+    fd: number,
+    buffer: NodeJS.ArrayBufferView,
+    offset?: number,
+    length?: number,
+    options?: OpOptions,
+  ): Promise<number>;
+  send(...args: unknown[]): Promise<number> {
+    return this.submitNet('send', 2, 4, args, buildNet.send);
+  }
+
+  /** Receives into buffer[offset, offset+length); 0 at the end of the stream. */
+  recv(
+    fd: number,
+    buffer: NodeJS.ArrayBufferView,
+    offset?: number,
+    length?: number,
+    options?: buildNet.RecvOptions,
+  ): Promise<number>;
+  recv(...args: unknown[]): Promise<number> {
+    return this.submitNet('recv', 2, 4, args, buildNet.recv);
+  }
+
+  /** Sends several buffers in one message (whole, never raising SIGPIPE). */
+  sendmsg(fd: number, buffers: NodeJS.ArrayBufferView[], options?: OpOptions): Promise<number>;
+  sendmsg(...args: unknown[]): Promise<number> {
+    return this.submitNet('sendmsg', 2, 2, args, buildNet.sendmsg);
+  }
+
+  /** Receives into several buffers in turn. */
+  recvmsg(
+    fd: number,
+    buffers: NodeJS.ArrayBufferView[],
+    options?: buildNet.RecvOptions,
+  ): Promise<number>;
+  recvmsg(...args: unknown[]): Promise<number> {
+    return this.submitNet('recvmsg', 2, 2, args, buildNet.recvmsg);
+  }
+
+  /** shutdown(2) of a socket: 'read', 'write' or 'both' (default). */
+  shutdownSocket(
+    fd: number,
+    how?: 'read' | 'write' | 'both' | 0 | 1 | 2,
+    options?: OpOptions,
+  ): Promise<void>;
+  shutdownSocket(...args: unknown[]): Promise<void> {
+    return this.submitNet('shutdownSocket', 1, 2, args, buildNet.shutdown);
+  }
+
   /** Starts a chain of linked ops that go to the kernel in one submission. */
   chain(): Chain {
     return new Chain(this.impl);
@@ -324,7 +464,10 @@ export class Ring {
    * Promise settles), fails queued ops with ECANCELED, then closes the ring.
    */
   shutdown(): Promise<void> {
-    return this.impl.shutdown();
+    const done = this.impl.shutdown();
+    // Servers and connections still open give their fds back once the ring is down.
+    const sockets = closeAllSockets(this.impl);
+    return sockets ? done.then(() => sockets) : done;
   }
 
   [Symbol.asyncDispose](): Promise<void> {

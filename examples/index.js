@@ -1,5 +1,6 @@
 // A tour of uring-loop: durable appends with linked write -> fdatasync chains
-// (beside fs.promises), many concurrent reads, and cancellation/timeouts.
+// (beside fs.promises), many concurrent reads, cancellation/timeouts, and a
+// TCP echo server.
 'use strict';
 
 const { Ring } = require('uring-loop');
@@ -14,6 +15,8 @@ async function main() {
   await require('./concurrent-reads')();
   console.log();
   await require('./cancel-timeout')();
+  console.log();
+  await require('./echo-server')();
 }
 
 main().catch((err) => {

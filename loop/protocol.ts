@@ -81,3 +81,22 @@ export const KIND_TIMEOUT = 1;
 export const KIND_CANCEL = 2;
 export const KIND_BITS = 2;
 export const GEN_MASK = 0x1fffffff;
+
+/** Socket opcodes (kernel ABI numbers); BIND and LISTEN are Linux 6.11. */
+export const NetOpcode = {
+  SENDMSG: 9,
+  RECVMSG: 10,
+  ACCEPT: 13,
+  CONNECT: 16,
+  SEND: 26,
+  RECV: 27,
+  SHUTDOWN: 34,
+  SOCKET: 45,
+  BIND: 56,
+  LISTEN: 57,
+} as const;
+
+/** CQE flags: a provided buffer was used (its id is in flags >>> 16); more CQEs follow. */
+export const IORING_CQE_F_BUFFER = 1 << 0;
+export const IORING_CQE_F_MORE = 1 << 1;
+export const IORING_CQE_BUFFER_SHIFT = 16;

@@ -24,6 +24,20 @@ export interface OpKind {
   fsCancel?(req: Request): void;
   /** Maps a kernel result that means success for this op (sleep: -ETIME). */
   normalize?(res: number): number;
+  /** Socket ops: only the io_uring backend runs them. */
+  readonly needsRing?: boolean;
+  /**
+   * May wait on a peer for any length of time (accept, recv, send, connect): not
+   * counted against the CQ cap, or a thousand idle connections would starve
+   * every other op. The kernel keeps CQEs beyond the CQ size (IORING_FEAT_NODROP).
+   */
+  readonly waitsForPeer?: boolean;
+  /**
+   * Every CQE of the request goes to `req.onCqe` with its flags (provided-buffer
+   * id, IORING_CQE_F_MORE); the request keeps its slot until the CQE without
+   * IORING_CQE_F_MORE, then settles as usual.
+   */
+  readonly multishot?: boolean;
 }
 
 export class Request {
@@ -49,6 +63,8 @@ export class Request {
   timeout = 0;
   signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
+  /** Multishot kinds: receives each CQE's result and flags before the request settles. */
+  onCqe: ((res: number, flags: number) => void) | undefined = undefined;
 
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((reason: unknown) => void) | undefined = undefined;

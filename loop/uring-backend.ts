@@ -22,6 +22,7 @@ import * as ops from './ops';
 import { outcomeOf } from './outcome';
 import {
   COUNTER_COUNT,
+  CQE_FLAGS,
   CQE_RES,
   CQE_SLOT,
   CQE_STRIDE,
@@ -35,6 +36,7 @@ import {
   C_REFED,
   C_SUBMIT_RETRIES,
   IORING_ASYNC_CANCEL_ANY,
+  IORING_CQE_F_MORE,
   IOSQE_FIXED_FILE,
   IOSQE_IO_LINK,
   KIND_BITS,
@@ -80,7 +82,8 @@ export class UringBackend implements Backend {
   readonly maxChainSqes: number;
   closed = false;
 
-  private readonly native: NativeRing;
+  /** @internal the addon's ring: loop/net registers provided-buffer rings on it. */
+  readonly native: NativeRing;
   /**
    * The staging area: ops are written here and the addon turns them into
    * SQEs at each flush (after a completion batch, before libuv blocks, or
@@ -103,7 +106,8 @@ export class UringBackend implements Backend {
   private readonly directFree: number[] = [];
   /** SQEs staged or in flight: capped at the CQ size so the CQ cannot overflow. */
   private sqesInFlight = 0;
-  private readonly capacity: number;
+  /** The cap: the CQ size, plus one per op waiting on a peer (OpKind.waitsForPeer). */
+  private capacity: number;
   private submitted = 0;
   private completed = 0;
   private inRing = 0;
@@ -323,6 +327,7 @@ export class UringBackend implements Backend {
     req.cqes++;
     req.sqes++;
     this.sqesInFlight++;
+    if (req.kind.waitsForPeer) this.capacity++;
     if (req.timeout <= 0) return at + 1;
     req.ts ??= new Uint8Array(16);
     p = this.entries[++at];
@@ -416,6 +421,12 @@ export class UringBackend implements Backend {
       const res = cqes[at + CQE_RES];
       switch (tag & ((1 << KIND_BITS) - 1)) {
         case KIND_MAIN:
+          if (req.kind.multishot) {
+            const flags = cqes[at + CQE_FLAGS];
+            req.onCqe?.(res, flags);
+            // More CQEs follow: the request keeps its slot and its SQE count.
+            if (flags & IORING_CQE_F_MORE) continue;
+          }
           req.res = res;
           req.done = true;
           if (req.chain?.aborted && res >= 0) this.cancelNextInChain(req);
@@ -439,6 +450,7 @@ export class UringBackend implements Backend {
       this.inRing--;
     }
     this.sqesInFlight -= req.cqes;
+    if (req.kind.waitsForPeer && req.sqes > 0) this.capacity--;
     req.cqes = 0;
     this.completed++;
     if (req.kind.directByIndex && req.file && req.res >= 0) this.releaseDirect(req.file);
@@ -512,7 +524,8 @@ export class UringBackend implements Backend {
   // -------------------------------------------------------------------------
   // Cancellation
 
-  private abortRequest(req: Request): void {
+  /** @internal also used by loop/net to stop a socket op it owns without an AbortSignal. */
+  abortRequest(req: Request): void {
     if (req.settled) return;
     if (req.slot < 0) {
       // Still queued in JS: it never reached the kernel.

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "net-prep.h"
 #include "protocol.h"
 #include "sqe.h"
 
@@ -205,7 +206,7 @@ static int ObjectsUsed(int opcode) {
     case IORING_OP_STATX:
       return 2;
     default:
-      return 0;
+      return IsNetOpcode(opcode) ? 2 : 0;
   }
 }
 
@@ -272,7 +273,8 @@ int RingCore::Resolve(napi_env env, const double* p, napi_value a, napi_value b,
     case kOpFtruncate:
       return 0;
     default:
-      return -EINVAL;
+      if (!IsNetOpcode(opcode)) return -EINVAL;
+      return ResolveNet(env, opcode, p, a, b, &out->net);
   }
 }
 
@@ -351,6 +353,9 @@ void RingCore::Fill(io_uring_sqe* sqe, const Entry& e) {
       PrepCancel(sqe, target, op_flags);
       break;
     }
+    default:
+      FillNet(sqe, opcode, p, e.net);
+      break;
   }
   sqe->flags |= static_cast<uint8_t>(p[kParamSqeFlags]) & kAllowedSqeFlags;
   sqe->user_data = UserData(p);
@@ -489,6 +494,8 @@ unsigned RingCore::CopyCompletions() {
     out[kCqeFlags] = 0;
   }
   refused_.erase(refused_.begin(), refused_.begin() + static_cast<std::ptrdiff_t>(taken));
+  // CQEs that end their request (a multishot one sets F_MORE until its last).
+  unsigned finals = static_cast<unsigned>(taken);
   io_uring_cqe* batch[64];
   while (total < cqe_capacity_) {
     const unsigned want = std::min<unsigned>(64, static_cast<unsigned>(cqe_capacity_ - total));
@@ -500,11 +507,12 @@ unsigned RingCore::CopyCompletions() {
       out[kCqeTag] = static_cast<int32_t>(batch[i]->user_data >> 32);
       out[kCqeRes] = batch[i]->res;
       out[kCqeFlags] = static_cast<int32_t>(batch[i]->flags);
+      if (!(batch[i]->flags & IORING_CQE_F_MORE)) finals++;
     }
     io_uring_cq_advance(&ring_, got);
     total += got;
   }
-  pending_ -= std::min<uint64_t>(pending_, total);
+  pending_ -= std::min<uint64_t>(pending_, finals);
   counters_[kCounterCqesReaped] += total;
   counters_[kCounterPending] = static_cast<double>(pending_);
   return total;
@@ -627,8 +635,8 @@ void RingCore::DrainForTeardown() {
     io_uring_cqe* cqe = nullptr;
     const int ret = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
     if (ret == 0 && cqe) {
+      if (!(cqe->flags & IORING_CQE_F_MORE)) pending_--;
       io_uring_cqe_seen(&ring_, cqe);
-      pending_--;
     } else if (ret != -ETIME && ret != -EINTR && ret != -EAGAIN) {
       break;
     }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "net-prep.h"
 #include "setup.h"
 
 namespace uring_loop {
@@ -64,6 +65,7 @@ class RingCore {
     View first, second;
     const char* path = nullptr;
     const char* path2 = nullptr;
+    NetArgs net;
   };
 
   // Staging area -> SQEs, whole linked groups at a time; returns entries taken.

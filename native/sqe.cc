@@ -81,4 +81,62 @@ void PrepCancel(io_uring_sqe* sqe, uint64_t target, unsigned flags) {
   io_uring_prep_cancel64(sqe, target, static_cast<int>(flags));
 }
 
+void PrepSocket(io_uring_sqe* sqe, int domain, int type, int protocol) {
+  io_uring_prep_socket(sqe, domain, type, protocol, 0);
+}
+
+void PrepBind(io_uring_sqe* sqe, int fd, const sockaddr* addr, socklen_t len) {
+  // Not in liburing 2.3: the kernel reads the address from addr and its length
+  // from addr2 (which shares its place with off).
+  io_uring_prep_rw(kOpBind, sqe, fd, addr, 0, len);
+}
+
+void PrepListen(io_uring_sqe* sqe, int fd, int backlog) {
+  // Not in liburing 2.3: the backlog travels in len.
+  io_uring_prep_rw(kOpListen, sqe, fd, nullptr, static_cast<unsigned>(backlog), 0);
+}
+
+void PrepAccept(io_uring_sqe* sqe, int fd, int flags, bool multishot) {
+  // The peer address is read later with getpeername(), so none is passed: a
+  // multishot accept would overwrite one shared address buffer anyway.
+  if (multishot) {
+    io_uring_prep_multishot_accept(sqe, fd, nullptr, nullptr, flags);
+  } else {
+    io_uring_prep_accept(sqe, fd, nullptr, nullptr, flags);
+  }
+}
+
+void PrepConnect(io_uring_sqe* sqe, int fd, const sockaddr* addr, socklen_t len) {
+  io_uring_prep_connect(sqe, fd, addr, len);
+}
+
+void PrepSend(io_uring_sqe* sqe, int fd, const void* buf, size_t len, int flags) {
+  io_uring_prep_send(sqe, fd, buf, len, flags);
+}
+
+void PrepRecv(io_uring_sqe* sqe, int fd, void* buf, size_t len, int flags) {
+  io_uring_prep_recv(sqe, fd, buf, len, flags);
+}
+
+void PrepRecvProvided(io_uring_sqe* sqe, int fd, unsigned group, int flags, bool multishot) {
+  // len 0: each receive may fill a whole provided buffer.
+  if (multishot) {
+    io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, flags);
+  } else {
+    io_uring_prep_recv(sqe, fd, nullptr, 0, flags);
+  }
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = static_cast<uint16_t>(group);
+}
+
+void PrepSendmsg(io_uring_sqe* sqe, int fd, const msghdr* msg, unsigned flags) {
+  io_uring_prep_sendmsg(sqe, fd, msg, flags);
+}
+
+void PrepRecvmsg(io_uring_sqe* sqe, int fd, msghdr* msg, unsigned flags) {
+  io_uring_prep_recvmsg(sqe, fd, msg, flags);
+}
+
+void PrepShutdown(io_uring_sqe* sqe, int fd, int how) { io_uring_prep_shutdown(sqe, fd, how); }
+
 }  // namespace uring_loop

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <liburing.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cstdint>
@@ -13,6 +14,8 @@ namespace uring_loop {
 
 // Opcodes newer than the liburing 2.3 header; numbers from the kernel ABI.
 constexpr uint8_t kOpFtruncate = 55;  // Linux 6.9
+constexpr uint8_t kOpBind = 56;       // Linux 6.11
+constexpr uint8_t kOpListen = 57;     // Linux 6.11
 
 void PrepNop(io_uring_sqe* sqe);
 void PrepRead(io_uring_sqe* sqe, int fd, void* buf, unsigned len, uint64_t pos);
@@ -34,5 +37,21 @@ void PrepMkdirat(io_uring_sqe* sqe, const char* path, unsigned mode);
 void PrepTimeout(io_uring_sqe* sqe, __kernel_timespec* ts, unsigned flags);
 void PrepLinkTimeout(io_uring_sqe* sqe, __kernel_timespec* ts);
 void PrepCancel(io_uring_sqe* sqe, uint64_t target, unsigned flags);
+
+// Sockets. Address and message memory must stay alive until the CQE, like buffers.
+void PrepSocket(io_uring_sqe* sqe, int domain, int type, int protocol);
+void PrepBind(io_uring_sqe* sqe, int fd, const sockaddr* addr, socklen_t len);
+void PrepListen(io_uring_sqe* sqe, int fd, int backlog);
+// multishot: one CQE per connection (IORING_CQE_F_MORE) until cancelled or failed.
+void PrepAccept(io_uring_sqe* sqe, int fd, int flags, bool multishot);
+void PrepConnect(io_uring_sqe* sqe, int fd, const sockaddr* addr, socklen_t len);
+void PrepSend(io_uring_sqe* sqe, int fd, const void* buf, size_t len, int flags);
+void PrepRecv(io_uring_sqe* sqe, int fd, void* buf, size_t len, int flags);
+// Receives into a buffer the kernel picks from provided-buffer group `group`;
+// the CQE names it (IORING_CQE_F_BUFFER, id in the flags' upper 16 bits).
+void PrepRecvProvided(io_uring_sqe* sqe, int fd, unsigned group, int flags, bool multishot);
+void PrepSendmsg(io_uring_sqe* sqe, int fd, const msghdr* msg, unsigned flags);
+void PrepRecvmsg(io_uring_sqe* sqe, int fd, msghdr* msg, unsigned flags);
+void PrepShutdown(io_uring_sqe* sqe, int fd, int how);
 
 }  // namespace uring_loop

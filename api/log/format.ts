@@ -111,7 +111,7 @@ const ZERO_BLOCK = Buffer.alloc(64 * 1024);
 export function lastNonZero(buf: Buffer, start: number, end: number): number {
   // A preallocated tail is mostly zeros: skip whole blocks at memcmp speed and
   // look byte by byte only inside a block that holds something.
-  for (let to = end; to > start; ) {
+  for (let to = end; to > start;) {
     const from = Math.max(start, to - ZERO_BLOCK.length);
     if (buf.compare(ZERO_BLOCK, 0, to - from, from, to) !== 0) {
       for (let i = to - 1; i >= from; i--) if (buf[i] !== 0) return i + 1;
