@@ -155,7 +155,9 @@ function summarize(workload, system, runs) {
     opsPerEnter: median(runs.map((r) => r.opsPerEnter)),
     cpuUsPerOp: median(runs.map((r) => (r.cpuUs != null ? r.cpuUs / r.ops : null))),
     helperThreads:
-      system === 'uring-loop' ? Math.max(...runs.map((r) => r.helperThreads ?? 0)) : undefined,
+      system === 'uring-loop' && !workload.outOfProcess
+        ? Math.max(...runs.map((r) => r.helperThreads ?? 0))
+        : undefined,
     reps: runs.length,
   };
 }
