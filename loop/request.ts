@@ -24,6 +24,12 @@ export interface OpKind {
   fsCancel?(req: Request): void;
   /** Maps a kernel result that means success for this op (sleep: -ETIME). */
   normalize?(res: number): number;
+  /**
+   * The kernel does not break a link when this op fails while running (it does so only for
+   * some ops: reads, writes, open, close): a chain's submission ends after it, and what follows
+   * is submitted once it has succeeded.
+   */
+  readonly failKeepsLink?: boolean;
 }
 
 export class Request {

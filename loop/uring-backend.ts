@@ -283,9 +283,14 @@ export class UringBackend implements Backend {
     return true;
   }
 
+  /**
+   * Stages the chain's next segment: its ops up to the first one whose failure the kernel
+   * would not turn into ECANCELED for the rest (OpKind.failKeepsLink), or to the end.
+   */
   private stageChain(run: ChainRun): void {
+    run.waiting = false;
     // Direct descriptors for the chain's opens are picked before anything is staged.
-    for (const req of run.reqs) {
+    for (const req of run.staged === 0 ? run.reqs : []) {
       if (!req.opens) continue;
       const index = this.directFree.pop();
       if (index === undefined) {
@@ -297,28 +302,55 @@ export class UringBackend implements Backend {
       req.opens.index = index;
       req.opens.owner = this;
     }
-    if (!this.native.reserve(run.sqes)) {
+    const first = run.staged;
+    const last = run.reqs.length - 1;
+    let end = first;
+    let sqes = run.reqs[first].timeout > 0 ? 2 : 1;
+    while (end < last && !run.reqs[end].kind.failKeepsLink) {
+      end++;
+      sqes += run.reqs[end].timeout > 0 ? 2 : 1;
+    }
+    if (!this.native.reserve(sqes)) {
+      run.waiting = run.staged > 0;
       this.queue.push(run);
       return;
     }
-    const last = run.reqs.length - 1;
-    for (let i = 0; i <= last; i++) {
+    run.staged = end + 1;
+    for (let i = first; i <= end; i++) {
       const req = run.reqs[i];
-      this.stage(req, i < last);
+      this.stage(req, i < end);
       if (req.cqes === 0) {
         // Could not be staged: the link breaks here, the kernel cancels nothing
         // after it, so settle those requests ourselves.
-        for (let j = i + 1; j <= last; j++) {
-          const rest = run.reqs[j];
-          rest.res = ECANCELED;
-          rest.slot = -1;
-          run.remaining--;
-          this.completed++;
-        }
+        for (let j = i + 1; j <= end; j++) run.reqs[j].slot = -1;
+        run.staged = i + 1;
+        this.cancelUnstaged(run);
         this.finish(req);
         return;
       }
     }
+  }
+
+  /** The segment ending with `req` is done: stage the next one, or cancel the rest. */
+  private continueChain(run: ChainRun, req: Request): void {
+    if (run.aborted || this.closing || !outcomeOf(req, true).ok) {
+      this.cancelUnstaged(run);
+    } else if (this.queue.length === 0 && this.sqesInFlight + run.sqes <= this.capacity) {
+      this.stageChain(run);
+    } else {
+      run.waiting = true;
+      this.queue.push(run);
+    }
+  }
+
+  /** Ops of a chain that never reached the kernel complete with ECANCELED. */
+  private cancelUnstaged(run: ChainRun): void {
+    for (let j = run.staged; j < run.reqs.length; j++) {
+      run.reqs[j].res = ECANCELED;
+      run.remaining--;
+      this.completed++;
+    }
+    run.staged = run.reqs.length;
   }
 
   private failUnstagedChain(run: ChainRun, errno: number): void {
@@ -397,6 +429,9 @@ export class UringBackend implements Backend {
       if (req.opens && !req.opens.open && req.opens.index >= 0 && req.res < 0) {
         this.releaseDirect(req.opens);
       }
+      if (req.index === run.staged - 1 && run.staged < run.reqs.length) {
+        this.continueChain(run, req);
+      }
       if (--run.remaining === 0) this.settleChain(run);
     } else {
       this.settle(req);
@@ -471,7 +506,15 @@ export class UringBackend implements Backend {
     if (run.remaining === 0) return;
     run.aborted = true;
     for (const req of run.reqs) req.aborted = true;
-    if (run.reqs[0].slot < 0 && !run.reqs[0].done && run.reqs[0].cqes === 0) {
+    if (run.waiting) {
+      // Between two segments: nothing is in the kernel, the rest never gets there.
+      run.dropped = true;
+      run.waiting = false;
+      this.cancelUnstaged(run);
+      this.settleChain(run);
+      return;
+    }
+    if (run.staged === 0) {
       // Queued, never staged.
       run.dropped = true;
       for (const req of run.reqs) req.res = ECANCELED;
@@ -527,7 +570,13 @@ export class UringBackend implements Backend {
     // Queued work never reached the kernel: it fails at once.
     for (let item = this.queue.shift(); item; item = this.queue.shift()) {
       if (item.dropped) continue;
-      if (item instanceof ChainRun) {
+      if (item instanceof ChainRun && item.staged > 0) {
+        // Between two segments: what ran keeps its result, the rest is cancelled.
+        for (let j = item.staged; j < item.reqs.length; j++) item.reqs[j].shutdown = true;
+        item.waiting = false;
+        this.cancelUnstaged(item);
+        this.settleChain(item);
+      } else if (item instanceof ChainRun) {
         for (const req of item.reqs) req.res = ECANCELED;
         this.completed += item.reqs.length;
         item.remaining = 0;

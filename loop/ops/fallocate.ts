@@ -15,6 +15,7 @@ export const fallocate: OpKind = {
     p[P_X1] = req.len;
   },
   result: () => undefined,
+  failKeepsLink: true,
   async fs(req) {
     // node:fs has no fallocate: mode 0 (allocate, extend size) is emulated by
     // growing the file; other modes cannot be emulated faithfully.
