@@ -243,6 +243,12 @@ export class UringBackend implements Backend {
     req.slot = slot;
     req.gen = this.slots.gens[slot];
     this.inRing++;
+    if (req.file && req.file.index < 0) {
+      // Closed by an earlier segment of its chain: its table slot may belong to
+      // another file by now, and index -1 would name fd 0 in a close.
+      req.res = EBADF;
+      return;
+    }
     const p = this.params;
     req.kind.fill(req, p);
     p[P_SLOT] = slot;
