@@ -120,6 +120,25 @@ export const differentialCases = [
     },
   },
   {
+    name: 'closing a ChainFile twice in one chain split in segments is EBADF (never fd 0)',
+    program: {
+      entries: 8,
+      prelude: [{ t: 'open', name: 'b', flags: 'w', mode: 0o644 }],
+      steps: [
+        {
+          t: 'chain',
+          ops: [
+            { t: 'open', h: 1, name: 'a', flags: 'w', mode: 0o644 },
+            { t: 'close', f: { c: 0 } },
+            { t: 'fsync', f: { h: 0 }, data: true },
+            { t: 'close', f: { c: 0 } },
+            { t: 'write', f: { c: 0 }, data: { len: 22, seed: 80 }, pos: 273 },
+          ],
+        },
+      ],
+    },
+  },
+  {
     name: 'shutdown() closes the files a chain opened and left open',
     program: {
       entries: 4,
