@@ -244,8 +244,8 @@ export class UringBackend implements Backend {
     req.gen = this.slots.gens[slot];
     this.inRing++;
     if (req.file && req.file.index < 0) {
-      // Closed by an earlier segment of its chain: its table slot may belong to
-      // another file by now, and index -1 would name fd 0 in a close.
+      // Released while the chain ran (ring.close() of it between two segments): its table
+      // slot may belong to another file by now, and index -1 would name fd 0 in a close.
       req.res = EBADF;
       return;
     }
@@ -429,7 +429,11 @@ export class UringBackend implements Backend {
     this.sqesInFlight -= req.cqes;
     req.cqes = 0;
     this.completed++;
-    if (req.kind.directByIndex && req.file && req.res >= 0) this.releaseDirect(req.file);
+    // A chain keeps the table slots it closed until it settles: a later segment of it then
+    // finds the slot empty (EBADF, in order) rather than reused by another file.
+    if (req.kind.directByIndex && req.file && req.res >= 0 && !req.chain) {
+      this.releaseDirect(req.file);
+    }
     const run = req.chain;
     if (run) {
       if (req.opens && !req.opens.open && req.opens.index >= 0 && req.res < 0) {
@@ -458,6 +462,9 @@ export class UringBackend implements Backend {
   }
 
   private settleChain(run: ChainRun): void {
+    for (const req of run.reqs) {
+      if (req.kind.directByIndex && req.file && req.res >= 0) this.releaseDirect(req.file);
+    }
     run.settle();
     // A failed chain must not leak the files it opened and did not close.
     const failed = run.reqs.some((r) => !outcomeOf(r, true).ok);
