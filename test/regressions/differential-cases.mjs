@@ -139,6 +139,24 @@ export const differentialCases = [
     },
   },
   {
+    name: 'an op on a ChainFile closed earlier in its chain is cancelled after an earlier failure',
+    program: {
+      entries: 8,
+      steps: [
+        {
+          t: 'chain',
+          ops: [
+            { t: 'open', h: 0, name: 'm', flags: 'wx', mode: 0o644 },
+            { t: 'close', f: { c: 0 } },
+            { t: 'mkdir', name: 'b', mode: 0o755 },
+            { t: 'read', f: { h: 0 }, len: 0, pos: 0 },
+            { t: 'fallocate', f: { c: 0 }, off: 0, len: 1 },
+          ],
+        },
+      ],
+    },
+  },
+  {
     name: 'shutdown() closes the files a chain opened and left open',
     program: {
       entries: 4,
