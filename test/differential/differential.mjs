@@ -12,6 +12,7 @@ export async function runOn(backend, program) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `uring-diff-${backend}-`));
   try {
     populate(dir);
+    // backend 'auto' lets the library choose (the fallback test runs where io_uring is blocked).
     const ring = new Ring({ backend, entries: program.entries ?? 64 });
     const trace = await new Interpreter(ring, dir).run(program);
     return { backend: ring.backend, trace, tree: snapshot(dir), leakedFds: fdsInto(dir) };
