@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
   },
 });
 
+const PROGRAM_TIMEOUT_MS = 10_000;
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs must be a positive integer`);
 const seed = args.seed !== undefined ? Number(args.seed) : (Math.random() * 2 ** 31) | 0;
@@ -39,7 +40,8 @@ const details = await fc.check(
     done++;
     await checkProgram(p);
   }),
-  { seed, numRuns: runs, path: args.path, endOnFailure: false },
+  // A program that does not settle within PROGRAM_TIMEOUT_MS is a failure (a hang) too.
+  { seed, numRuns: runs, path: args.path, timeout: PROGRAM_TIMEOUT_MS },
 );
 clearInterval(progress);
 const seconds = ((performance.now() - t0) / 1000).toFixed(1);

@@ -109,7 +109,7 @@ export class Interpreter {
     this.dir = dir;
     /** handle slots: undefined, { fd, live } or a ChainFile */
     this.slots = new Array(HANDLES).fill(undefined);
-    /** live fds no slot refers to any more (a slot was reopened) */
+    /** { fd, live } records no slot refers to any more (a slot was reopened) */
     this.orphans = [];
     this.trace = [];
   }
@@ -126,7 +126,7 @@ export class Interpreter {
 
   setSlot(h, value) {
     const old = this.slots[h];
-    if (old && !(old instanceof ChainFile) && old.live) this.orphans.push(old.fd);
+    if (old && !(old instanceof ChainFile) && old.live) this.orphans.push(old);
     this.slots[h] = value;
   }
 
@@ -233,6 +233,8 @@ export class Interpreter {
     const opened = [];
     /** slots closed earlier in this chain: later ops name a dead fd, like single ops would */
     const closedHere = new Set();
+    /** for each close of a handle slot: the { fd, live } record it closes, if a plain fd */
+    const closes = new Map();
     const fileOf = (f) => {
       if ('c' in f) return opened[f.c];
       return closedHere.has(f.h) ? DEAD_FD + f.h : this.fileOf(f.h);
@@ -264,7 +266,10 @@ export class Interpreter {
             break;
           case 'close':
             chain.close(fileOf(op.f), ...o);
-            if ('h' in op.f && !(this.slots[op.f.h] instanceof ChainFile)) closedHere.add(op.f.h);
+            if ('h' in op.f && !(this.slots[op.f.h] instanceof ChainFile)) {
+              closedHere.add(op.f.h);
+              closes.set(op, this.slots[op.f.h]);
+            }
             break;
           case 'stat':
             chain.stat(this.p(op.target), ...o);
@@ -316,7 +321,9 @@ export class Interpreter {
     if (statuses) {
       let c = 0;
       step.ops.forEach((op, i) => {
-        if (op.t === 'close' && 'h' in op.f && statuses[i]) this.closed(op.f.h);
+        // The slot may hold a file this chain opened by now: mark the record the close named.
+        const record = closes.get(op);
+        if (record && statuses[i]) record.live = false;
         if (op.t === 'open') {
           const file = opened[c++];
           if (statuses[i] && file.open) this.setSlot(op.h, file);
@@ -363,9 +370,9 @@ export class Interpreter {
     for (const step of program.steps) this.trace.push(await this.runStep(step));
     const busy = program.shutdownBusy ? this.settle({ t: 'sleep' }) : null;
     // Plain fds are the program's to close; ChainFiles still open are left to shutdown().
-    const fds = [...this.orphans];
-    for (const slot of this.slots) {
-      if (slot && !(slot instanceof ChainFile) && slot.live) fds.push(slot.fd);
+    const fds = [];
+    for (const record of [...this.orphans, ...this.slots]) {
+      if (record && !(record instanceof ChainFile) && record.live) fds.push(record.fd);
     }
     for (const fd of fds) {
       this.trace.push({ finalClose: await this.settle({ t: 'closeFd', fd }) });
