@@ -43,17 +43,21 @@ const probe = spawnSync(
   ],
   { env, encoding: 'utf8' },
 );
-const loaded = JSON.parse(probe.stdout.trim() || '{}');
-if (loaded.backend !== 'io_uring' || !loaded.addon || !loaded.asan) {
-  throw new Error(`the sanitized addon did not load: ${probe.stdout}${probe.stderr}`);
+let loaded = {};
+try {
+  loaded = JSON.parse(probe.stdout.trim());
+} catch {
+  // reported below
 }
+const probeOk = probe.status === 0 && loaded.backend === 'io_uring' && loaded.addon && loaded.asan;
+if (!probeOk)
+  console.error(`the sanitized addon did not load and run:\n${probe.stdout}${probe.stderr}`);
 
 const mocha = path.join('node_modules', 'mocha', 'bin', 'mocha.js');
 const t0 = performance.now();
-const run = spawnSync(process.execPath, [mocha, ...process.argv.slice(2)], {
-  env,
-  stdio: 'inherit',
-});
+const run = probeOk
+  ? spawnSync(process.execPath, [mocha, ...process.argv.slice(2)], { env, stdio: 'inherit' })
+  : { status: 1, signal: null };
 const seconds = ((performance.now() - t0) / 1000).toFixed(1);
 
 const reports = fs.readdirSync(logDir).map((name) => path.join(logDir, name));
