@@ -76,6 +76,10 @@ class RingCore {
   uint64_t pending_ = 0;  // SQEs prepared whose CQE has not been reaped
   unsigned staged_ = 0;   // SQEs prepared and not yet submitted
   unsigned retry_delay_ms_ = 0;
+  // Test-only submit failures (URING_LOOP_FAULT_SUBMIT): every fault_every_-th flush fails.
+  int fault_errno_ = 0;
+  unsigned fault_every_ = 0;
+  unsigned flushes_ = 0;
 
   uv_poll_t poll_{};
   uv_prepare_t prepare_{};
