@@ -91,6 +91,10 @@ export class UringBackend implements Backend {
   private inRing = 0;
   private closing = false;
   private drained: (() => void) | undefined;
+  /** Retries queued work when a flush failed with nothing in flight to complete. */
+  private drainTimer: NodeJS.Timeout | undefined;
+  /** Cancels that found no room in the SQ. */
+  private readonly cancelLater: Request[] = [];
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(options: UringOptions) {
@@ -144,8 +148,7 @@ export class UringBackend implements Backend {
       signal.addEventListener('abort', req.onAbort, { once: true });
     }
     if (this.queue.length === 0 && this.canStage(req)) {
-      this.stage(req, false);
-      if (req.cqes === 0) this.finish(req);
+      this.stageSingle(req);
     } else {
       this.queue.push(req);
     }
@@ -233,8 +236,42 @@ export class UringBackend implements Backend {
 
   /** Room for the request's completions in the CQ and, with a linked timeout, two adjacent SQEs. */
   private canStage(req: Request): boolean {
-    if (req.timeout > 0) return this.sqesInFlight + 2 <= this.capacity && this.native.reserve(2);
+    if (req.timeout > 0) return this.sqesInFlight + 2 <= this.capacity && this.reserve(2);
     return this.sqesInFlight + 1 <= this.capacity;
+  }
+
+  /**
+   * Room for `n` SQEs in the SQ, flushing if needed. When the flush failed (EAGAIN, ENOMEM,
+   * EBUSY: the addon retries it later), queued work is retried shortly: a completion may be far
+   * off when everything in the kernel is a long timer or a read on a quiet pipe.
+   */
+  private reserve(n: number): boolean {
+    if (this.native.reserve(n)) return true;
+    this.drainTimer ??= setTimeout(() => {
+      this.drainTimer = undefined;
+      if (!this.closed) this.drainQueue();
+    }, 1);
+    return false;
+  }
+
+  /**
+   * Stages a single request, or settles it if the addon refused it. One that found the SQ full
+   * (its flush failed) goes back to the front of the queue. False when it went back.
+   */
+  private stageSingle(req: Request): boolean {
+    this.stage(req, false);
+    if (req.cqes > 0) return true;
+    if (req.res === EBUSY && req.slot >= 0 && !this.closing) {
+      this.slots.release(req.slot);
+      req.slot = -1;
+      req.res = 0;
+      this.inRing--;
+      this.queue.unshift(req);
+      this.reserve(1);
+      return false;
+    }
+    this.finish(req);
+    return true;
   }
 
   /** Puts one request (and its linked timeout) in the SQ. */
@@ -316,7 +353,7 @@ export class UringBackend implements Backend {
       end++;
       sqes += run.reqs[end].timeout > 0 ? 2 : 1;
     }
-    if (!this.native.reserve(sqes)) {
+    if (!this.reserve(sqes)) {
       run.waiting = run.staged > 0;
       this.queue.push(run);
       return;
@@ -370,6 +407,7 @@ export class UringBackend implements Backend {
 
   /** Moves queued work into the ring while the CQ has room for its completions. */
   private drainQueue(): void {
+    this.retryCancels();
     while (this.queue.length > 0) {
       const item = this.queue.peek() as Item;
       if (item.dropped) {
@@ -378,14 +416,13 @@ export class UringBackend implements Backend {
       }
       if (item instanceof ChainRun) {
         if (this.sqesInFlight + item.sqes > this.capacity) return;
-        if (!this.native.reserve(item.sqes)) return;
+        if (!this.reserve(item.sqes)) return;
         this.queue.shift();
         this.stageChain(item);
       } else {
         if (!this.canStage(item)) return;
         this.queue.shift();
-        this.stage(item, false);
-        if (item.cqes === 0) this.finish(item);
+        if (!this.stageSingle(item)) return;
       }
     }
   }
@@ -417,7 +454,7 @@ export class UringBackend implements Backend {
       this.sqesInFlight--;
       if (--req.cqes === 0) this.finish(req);
     }
-    if (this.queue.length > 0) this.drainQueue();
+    if (this.queue.length > 0 || this.cancelLater.length > 0) this.drainQueue();
   }
 
   private finish(req: Request): void {
@@ -482,8 +519,7 @@ export class UringBackend implements Backend {
         if (this.closed) {
           this.releaseDirect(file);
         } else {
-          this.stage(close, false);
-          if (close.cqes === 0) this.finish(close);
+          this.stageSingle(close);
         }
       }
     }
@@ -555,7 +591,17 @@ export class UringBackend implements Backend {
     p[P_SLOT] = req.slot;
     p[P_TAG] = (req.gen << KIND_BITS) | KIND_CANCEL;
     p[P_SQE_FLAGS] = 0;
-    this.prep(undefined, undefined, req);
+    if (!this.prep(undefined, undefined, req)) {
+      // The SQ stayed full (its flush failed): ask again shortly, or the op may never end.
+      this.cancelLater.push(req);
+      this.reserve(1);
+    }
+  }
+
+  private retryCancels(): void {
+    if (this.cancelLater.length === 0) return;
+    const reqs = this.cancelLater.splice(0);
+    for (const req of reqs) if (!req.settled && req.slot >= 0 && !req.done) this.cancel(req);
   }
 
   // -------------------------------------------------------------------------
@@ -580,6 +626,7 @@ export class UringBackend implements Backend {
   private async close(): Promise<void> {
     if (this.closed) return;
     this.closing = true;
+    clearTimeout(this.drainTimer);
     // Queued work never reached the kernel: it fails at once.
     for (let item = this.queue.shift(); item; item = this.queue.shift()) {
       if (item.dropped) continue;
