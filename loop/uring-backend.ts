@@ -17,9 +17,11 @@ import {
   canceledByShutdown,
   closedError,
   codedError,
+  credentialsChangedError,
   errnoError,
 } from './errors';
 import * as ops from './ops';
+import { CredentialGuard } from './credentials';
 import { outcomeOf } from './outcome';
 import {
   COUNTER_COUNT,
@@ -31,6 +33,7 @@ import {
   C_ENTER_CALLS,
   C_HARVESTS,
   C_SQES_SUBMITTED,
+  C_STAGED,
   C_SUBMIT_CALLS,
   C_SUBMIT_RETRIES,
   IORING_ASYNC_CANCEL_ANY,
@@ -95,11 +98,13 @@ export class UringBackend implements Backend {
   private drainTimer: NodeJS.Timeout | undefined;
   /** Cancels that found no room in the SQ. */
   private readonly cancelLater: Request[] = [];
+  private readonly credentials: CredentialGuard;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(options: UringOptions) {
     const addon = loadAddon();
     if (!addon) throw new Error('the uring-loop addon is not available');
+    this.credentials = new CredentialGuard(options.sqpoll === true);
     // Sized for a full CQ; the addon splits larger harvests into several calls.
     const cqHint = Math.max(options.cqEntries ?? 0, options.entries * 2, 8);
     this.cqes = new Int32Array(new ArrayBuffer(cqHint * CQE_STRIDE * 4));
@@ -130,6 +135,9 @@ export class UringBackend implements Backend {
 
   run(req: Request): Promise<unknown> {
     if (this.closing) return Promise.reject(closedError());
+    if (this.credentials.changed(this.counters[C_STAGED] === 0)) {
+      return Promise.reject(credentialsChangedError(req.kind.name, req.path));
+    }
     const signal = req.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     if (!this.supports(req.kind) || (req.timeout > 0 && !this.opcodes.has(Opcode.LINK_TIMEOUT))) {
@@ -157,6 +165,9 @@ export class UringBackend implements Backend {
 
   runChain(reqs: Request[], signal: AbortSignal | undefined): Promise<unknown[]> {
     if (this.closing) return Promise.reject(closedError());
+    if (reqs.length > 0 && this.credentials.changed(this.counters[C_STAGED] === 0)) {
+      return Promise.reject(credentialsChangedError(reqs[0].kind.name, reqs[0].path));
+    }
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     if (reqs.length === 0) return Promise.resolve([]);
     const run = new ChainRun(reqs, signal);
