@@ -86,6 +86,8 @@ export class UringBackend implements Backend {
   private readonly queue = new Deque<Item>();
   private readonly opcodes: Set<number>;
   private readonly directFree: number[] = [];
+  /** Files holding a slot of the direct-descriptor table: closed for good at shutdown. */
+  private readonly directFiles = new Set<ChainFile>();
   /** SQEs staged or in flight: capped at the CQ size so the CQ cannot overflow. */
   private sqesInFlight = 0;
   private readonly capacity: number;
@@ -355,6 +357,7 @@ export class UringBackend implements Backend {
       }
       req.opens.index = index;
       req.opens.owner = this;
+      this.directFiles.add(req.opens);
     }
     const first = run.staged;
     const last = run.reqs.length - 1;
@@ -540,6 +543,7 @@ export class UringBackend implements Backend {
     if (file.index >= 0 && file.owner === this) {
       this.directFree.push(file.index);
       file.index = -1;
+      this.directFiles.delete(file);
     }
     file.open = false;
     file.closed = true;
@@ -690,6 +694,8 @@ export class UringBackend implements Backend {
     }
     this.closed = true;
     this.native.close();
+    // The ring's exit released the table: its files are closed.
+    for (const file of this.directFiles) this.releaseDirect(file);
   }
 }
 
