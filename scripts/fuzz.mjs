@@ -21,7 +21,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const PROGRAM_TIMEOUT_MS = 10_000;
+const PROGRAM_TIMEOUT_MS = 40_000;
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs must be a positive integer`);
 const seed = args.seed !== undefined ? Number(args.seed) : (Math.random() * 2 ** 31) | 0;

@@ -25,7 +25,7 @@ const RUNS = 600;
     await fc.assert(
       fc.asyncProperty(program, (p) => checkProgram(p)),
       // A program that hangs fails (and is shrunk) instead of stalling the suite.
-      { seed: SEED, numRuns: RUNS, timeout: 10_000 },
+      { seed: SEED, numRuns: RUNS, timeout: 40_000 },
     );
   });
 });

@@ -8,13 +8,35 @@ import { isDeepStrictEqual, inspect } from 'node:util';
 import { Ring } from '../../index.mjs';
 import { Interpreter, fdsInto, populate, snapshot } from './interpreter.mjs';
 
+/** Far longer than any program takes (fsync on a busy disk included); below the property's limit. */
+const HANG_MS = 30_000;
+
 export async function runOn(backend, program) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `uring-diff-${backend}-`));
   try {
     populate(dir);
     // backend 'auto' lets the library choose (the fallback test runs where io_uring is blocked).
     const ring = new Ring({ backend, entries: program.entries ?? 64 });
-    const trace = await new Interpreter(ring, dir).run(program);
+    const interpreter = new Interpreter(ring, dir);
+    // A hang is reported with where it happened, before the property's own time limit.
+    let timer;
+    const hung = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        const s = ring.stats();
+        reject(
+          new Error(
+            `${ring.backend} run hung at step ${interpreter.current}: ` +
+              `${JSON.stringify(program.steps[interpreter.current] ?? null)}; stats ${JSON.stringify(s)}`,
+          ),
+        );
+      }, HANG_MS);
+    });
+    let trace;
+    try {
+      trace = await Promise.race([interpreter.run(program), hung]);
+    } finally {
+      clearTimeout(timer);
+    }
     return { backend: ring.backend, trace, tree: snapshot(dir), leakedFds: fdsInto(dir) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -112,6 +112,8 @@ export class Interpreter {
     /** { fd, live } records no slot refers to any more (a slot was reopened) */
     this.orphans = [];
     this.trace = [];
+    /** the step running now (for a hang report) */
+    this.current = 'prelude';
   }
 
   p(name) {
@@ -367,7 +369,11 @@ export class Interpreter {
     for (const [h, op] of (program.prelude ?? []).entries()) {
       this.trace.push(await this.settle({ ...op, h }));
     }
-    for (const step of program.steps) this.trace.push(await this.runStep(step));
+    for (const [i, step] of program.steps.entries()) {
+      this.current = i;
+      this.trace.push(await this.runStep(step));
+    }
+    this.current = 'teardown';
     const busy = program.shutdownBusy ? this.settle({ t: 'sleep' }) : null;
     // Plain fds are the program's to close; ChainFiles still open are left to shutdown().
     const fds = [];
