@@ -77,7 +77,7 @@ const TS_FILES = ['**/*.ts', '**/*.mts', '**/*.cts'];
 const JS_FILES = ['**/*.js', '**/*.mjs', '**/*.cjs'];
 
 export default defineConfig([
-  globalIgnores(['dist/', 'build/', 'node_modules/', 'coverage/', 'bench/results/']),
+  globalIgnores(['dist/', 'build/', 'build-asan/', 'node_modules/', 'coverage/', 'bench/results/']),
 
   // JavaScript: tests, examples, scripts, benchmarks, root-level entry points.
   {

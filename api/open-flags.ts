@@ -1,6 +1,6 @@
 // node:fs flag strings ('r', 'w+', 'ax'...) to open(2) flags.
 import { constants } from 'node:fs';
-import { integer, valueError } from './validate';
+import { describe, integer, valueError } from './validate';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL, O_SYNC } = constants;
 
@@ -34,7 +34,9 @@ const O_CLOEXEC = 0o2000000;
 
 export function openFlags(value: unknown): number {
   if (value === undefined || value === null) return O_RDONLY | O_CLOEXEC;
-  if (typeof value === 'number') return integer('flags', value, 0, 2 ** 31 - 1) | O_CLOEXEC;
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    return integer('flags', value, 0, 2 ** 31 - 1) | O_CLOEXEC;
+  }
   if (typeof value === 'string' && value in FLAGS) return FLAGS[value] | O_CLOEXEC;
-  throw valueError('flags', `is invalid. Received ${JSON.stringify(value)}`);
+  throw valueError('flags', `is invalid. Received ${describe(value)}`);
 }

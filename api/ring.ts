@@ -22,6 +22,7 @@ import { closeAllSockets } from './net/registry';
 import type { Server } from './net/server';
 import {
   applyOptions,
+  describe,
   integer,
   isOptionsObject,
   typeError,
@@ -88,21 +89,25 @@ function checkOptions(options: unknown): RingOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null)
     throw typeError('options', 'of type object', options);
-  const o = options as RingOptions;
-  if (o.entries !== undefined) integer('options.entries', o.entries, 1, 32768);
-  if (o.cqEntries !== undefined) integer('options.cqEntries', o.cqEntries, o.entries ?? 1, 65536);
-  if (o.directFiles !== undefined) integer('options.directFiles', o.directFiles, 0, 65536);
+  // Numbers come back as numbers: a bigint that passed the range check must not reach the backend.
+  const o = { ...(options as RingOptions) };
+  if (o.entries !== undefined) o.entries = integer('options.entries', o.entries, 1, 32768);
+  if (o.cqEntries !== undefined)
+    // The kernel refuses a CQ smaller than the SQ (whose default size is 256).
+    o.cqEntries = integer('options.cqEntries', o.cqEntries, o.entries ?? 256, 65536);
+  if (o.directFiles !== undefined)
+    o.directFiles = integer('options.directFiles', o.directFiles, 0, 65536);
   if (o.backend !== undefined && !['auto', 'io_uring', 'fs'].includes(o.backend)) {
     throw valueError(
       'options.backend',
-      `must be 'auto', 'io_uring' or 'fs'. Received ${JSON.stringify(o.backend)}`,
+      `must be 'auto', 'io_uring' or 'fs'. Received ${describe(o.backend)}`,
     );
   }
   const sq = o.sqpoll;
   if (sq !== undefined && typeof sq !== 'boolean') {
     if (typeof sq !== 'object' || sq === null)
       throw typeError('options.sqpoll', 'a boolean or { idleMs }', sq);
-    integer('options.sqpoll.idleMs', sq.idleMs, 0, 60_000);
+    o.sqpoll = { idleMs: integer('options.sqpoll.idleMs', sq.idleMs, 0, 60_000) };
   }
   return o;
 }

@@ -9,7 +9,8 @@ export const MAX_INT32 = 2 ** 31 - 1;
 /** Largest byte count one read or write may ask for (the kernel's MAX_RW_COUNT). */
 export const MAX_IO_LENGTH = 0x7ffff000;
 
-function describe(value: unknown): string {
+/** A short description of any value for an error message (never throws, unlike JSON.stringify). */
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
@@ -58,15 +59,27 @@ export function fileArg(value: unknown, name = 'fd'): number | ChainFile {
   return integer(name, value, 0, MAX_INT32);
 }
 
-function isDetached(view: ArrayBufferView): boolean {
+/** %TypedArray%.prototype.entries validates its receiver: it throws for a detached or out-of-bounds view. */
+const typedArrayEntries = Object.getPrototypeOf(Uint8Array.prototype).entries as (
+  this: ArrayBufferView,
+) => unknown;
+
+/**
+ * Why a view cannot be used, or undefined: its buffer was detached (transferred), or the view
+ * lies beyond the end of a resizable ArrayBuffer that shrank. Both look empty, so only an empty
+ * view is looked at closely.
+ */
+function unusable(view: ArrayBufferView): string | undefined {
   try {
-    // A DataView over a detached buffer throws on byteLength; a TypedArray reports 0.
-    if (view.byteLength !== 0) return false;
-    // Only an empty view can be detached; this is the slow path.
-    view.buffer.slice(0, 0);
-    return false;
+    // A DataView over a detached buffer, or out of bounds, throws on byteLength.
+    if (view.byteLength !== 0) return undefined;
+    if (!(view instanceof DataView)) typedArrayEntries.call(view);
+    return undefined;
   } catch {
-    return true;
+    const buffer = view.buffer as ArrayBuffer & { resizable?: boolean };
+    return buffer.resizable
+      ? 'is out of the bounds of its resizable ArrayBuffer (resized or detached)'
+      : 'is backed by a detached ArrayBuffer';
   }
 }
 
@@ -74,7 +87,8 @@ export function bufferArg(value: unknown, name = 'buffer'): ArrayBufferView {
   if (!ArrayBuffer.isView(value)) {
     throw typeError(name, 'an instance of Buffer, TypedArray, or DataView', value);
   }
-  if (isDetached(value)) throw valueError(name, 'is backed by a detached ArrayBuffer');
+  const reason = unusable(value);
+  if (reason) throw valueError(name, reason);
   return value;
 }
 

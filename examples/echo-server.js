@@ -1,7 +1,7 @@
 // A TCP echo server on the ring (multishot accept and receive underneath),
 // three clients doing round trips, and a durable acknowledgement: a record
 // received, written to a file, fdatasync'ed and acknowledged by one linked
-// chain in one submission.
+// chain (the ack goes in once the fdatasync has succeeded).
 'use strict';
 
 const fs = require('node:fs');
@@ -80,7 +80,7 @@ async function main() {
       .run();
     console.log(
       `client got "${await client.read()}" after "${record}" reached the disk ` +
-        '(one submission: recv, write, fdatasync, send)',
+        '(one chain: recv, write, fdatasync, then send)',
     );
     await ring.close(fd);
     await client.close();

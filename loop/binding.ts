@@ -52,7 +52,10 @@ export function loadAddon(): Addon | undefined {
     loadError = new Error(`io_uring is Linux-only (this is ${process.platform})`);
     return undefined;
   }
-  const file = path.join(__dirname, '..', '..', 'build', 'Release', 'uring_loop.node');
+  // URING_LOOP_ADDON names another build of the addon, e.g. the sanitized one (npm run test:asan).
+  const file =
+    process.env.URING_LOOP_ADDON ||
+    path.join(__dirname, '..', '..', 'build', 'Release', 'uring_loop.node');
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     addon = require(file) as Addon;

@@ -5,6 +5,10 @@ import type { Request } from './request';
 
 export class ChainRun {
   remaining: number;
+  /** Ops handed to the kernel so far: a chain goes in segments (see OpKind.failKeepsLink). */
+  staged = 0;
+  /** Between two segments, waiting in the queue for ring space. */
+  waiting = false;
   aborted = false;
   dropped = false;
   onAbort: (() => void) | undefined = undefined;

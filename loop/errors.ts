@@ -45,6 +45,7 @@ export const EINTR = -4;
 export const ENOENT = -2;
 export const EALREADY = -114;
 export const EBADF = -9;
+export const EPERM = -1;
 export const EINVAL = -22;
 export const EBUSY = -16;
 export const EMFILE = -24;
@@ -111,6 +112,18 @@ export function codedError(code: string, message: string): CodedError {
 
 export function closedError(): CodedError {
   return codedError('ERR_URING_CLOSED', 'the ring has been shut down');
+}
+
+/** An op refused because the process changed user since its ring was created. */
+export function credentialsChangedError(syscall: string, path?: string): ErrnoError {
+  return errnoError(
+    EPERM,
+    syscall,
+    path,
+    undefined,
+    'the ring was created with other credentials (process.setuid() or similar since); ' +
+      'shut it down and create a new ring',
+  );
 }
 
 export function canceledByShutdown(syscall: string, path?: string): ErrnoError {

@@ -2,6 +2,7 @@
 // run sequentially; a failure cancels the rest with ECANCELED, like linked SQEs.
 import * as fs from 'node:fs';
 import type { Backend, RingStats } from './backend';
+import type { ChainFile } from './chain-file';
 import { ChainRun } from './chain-run';
 import { AbortError, ECANCELED, ETIMEDOUT, closedError } from './errors';
 import { outcomeOf } from './outcome';
@@ -18,6 +19,8 @@ export class FsBackend implements Backend {
   private completed = 0;
   /** Running requests, each with the function that settles it early. */
   private readonly live = new Map<Request, (res: number) => void>();
+  /** Files chains opened and left open: shutdown() closes them, as a ring's exit does. */
+  private readonly chainFiles = new Set<ChainFile>();
   private idle: (() => void) | undefined;
 
   constructor(entries = MAX_CHAIN) {
@@ -71,6 +74,7 @@ export class FsBackend implements Backend {
     }
     // A failed chain must not leak the files it opened and did not close.
     if (failed) await this.closeOpened(reqs);
+    for (const req of reqs) if (req.opens?.open) this.chainFiles.add(req.opens);
     run.remaining = 0;
     run.settle();
     return promise;
@@ -101,6 +105,8 @@ export class FsBackend implements Backend {
       done(ECANCELED);
     }
     if (this.live.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    await this.closeFiles([...this.chainFiles]);
+    this.chainFiles.clear();
   }
 
   /**
@@ -119,6 +125,7 @@ export class FsBackend implements Backend {
         if (timer) clearTimeout(timer);
         if (req.signal && req.onAbort) req.signal.removeEventListener('abort', req.onAbort);
         if (res === ECANCELED) req.kind.fsCancel?.(req);
+        if (req.kind.directByIndex && req.file && res >= 0) this.chainFiles.delete(req.file);
         this.live.delete(req);
         if (this.idle && this.live.size === 0) this.idle();
         resolve();
@@ -149,10 +156,13 @@ export class FsBackend implements Backend {
     });
   }
 
-  private async closeOpened(reqs: Request[]): Promise<void> {
-    for (const req of reqs) {
-      const file = req.opens;
-      if (!file || !file.open || file.fd < 0) continue;
+  private closeOpened(reqs: Request[]): Promise<void> {
+    return this.closeFiles(reqs.map((req) => req.opens).filter((f) => f !== null));
+  }
+
+  private async closeFiles(files: ChainFile[]): Promise<void> {
+    for (const file of files) {
+      if (!file.open || file.fd < 0) continue;
       file.open = false;
       file.closed = true;
       const fd = file.fd;

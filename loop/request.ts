@@ -38,6 +38,12 @@ export interface OpKind {
    * IORING_CQE_F_MORE, then settles as usual.
    */
   readonly multishot?: boolean;
+  /**
+   * The kernel does not break a link when this op fails while running (it does so only for
+   * some ops: reads, writes, open, close): a chain's submission ends after it, and what follows
+   * is submitted once it has succeeded.
+   */
+  readonly failKeepsLink?: boolean;
 }
 
 export class Request {

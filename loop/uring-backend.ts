@@ -16,8 +16,10 @@ import {
   canceledByShutdown,
   closedError,
   codedError,
+  credentialsChangedError,
   errnoError,
 } from './errors';
+import { CredentialGuard } from './credentials';
 import * as ops from './ops';
 import { outcomeOf } from './outcome';
 import {
@@ -104,6 +106,11 @@ export class UringBackend implements Backend {
   private readonly slots: SlotTable<Request>;
   private readonly queue = new Deque<Item>();
   private readonly directFree: number[] = [];
+  /** Files holding a slot of the direct-descriptor table: closed for good at shutdown. */
+  private readonly directFiles = new Set<ChainFile>();
+  /** Retries queued work when a flush failed with nothing in flight to complete. */
+  private drainTimer: NodeJS.Timeout | undefined;
+  private readonly credentials: CredentialGuard;
   /** SQEs staged or in flight: capped at the CQ size so the CQ cannot overflow. */
   private sqesInFlight = 0;
   /** The cap: the CQ size, plus one per op waiting on a peer (OpKind.waitsForPeer). */
@@ -118,6 +125,7 @@ export class UringBackend implements Backend {
   constructor(options: UringOptions) {
     const addon = loadAddon();
     if (!addon) throw new Error('the uring-loop addon is not available');
+    this.credentials = new CredentialGuard(options.sqpoll === true);
     // Sized for a full CQ; the addon splits larger harvests into several calls.
     const cqHint = Math.max(options.cqEntries ?? 0, options.entries * 2, 8);
     this.cqes = new Int32Array(new ArrayBuffer(cqHint * CQE_STRIDE * 4));
@@ -158,6 +166,9 @@ export class UringBackend implements Backend {
 
   run(req: Request): Promise<unknown> {
     if (this.closing) return Promise.reject(closedError());
+    if (this.credentials.changed(this.counters[C_JS_STAGED] === 0)) {
+      return Promise.reject(credentialsChangedError(req.kind.name, req.path));
+    }
     const signal = req.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     if (!this.supports(req.kind) || (req.timeout > 0 && this.opcodeOk[Opcode.LINK_TIMEOUT] === 0)) {
@@ -191,6 +202,9 @@ export class UringBackend implements Backend {
 
   runChain(reqs: Request[], signal: AbortSignal | undefined): Promise<unknown[]> {
     if (this.closing) return Promise.reject(closedError());
+    if (reqs.length > 0 && this.credentials.changed(this.counters[C_JS_STAGED] === 0)) {
+      return Promise.reject(credentialsChangedError(reqs[0].kind.name, reqs[0].path));
+    }
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     if (reqs.length === 0) return Promise.resolve([]);
     const run = new ChainRun(reqs, signal);
@@ -276,7 +290,15 @@ export class UringBackend implements Backend {
     if (at + n > this.stageCapacity) {
       this.native.flush();
       at = c[C_JS_STAGED];
-      if (at + n > this.stageCapacity) return -1;
+      if (at + n > this.stageCapacity) {
+        // The flush failed (EAGAIN, ENOMEM, EBUSY: the addon retries it). Retry
+        // queued work too: nothing in flight may complete soon to trigger it.
+        this.drainTimer ??= setTimeout(() => {
+          this.drainTimer = undefined;
+          if (!this.closed) this.drainQueue();
+        }, 1);
+        return -1;
+      }
     }
     if (at === 0) this.releaseConsumed();
     c[C_JS_STAGED] = at + n;
@@ -346,31 +368,83 @@ export class UringBackend implements Backend {
     return at + 1;
   }
 
-  /** Stages a whole chain as one linked group; false if it has to wait for room. */
+  /**
+   * Stages the chain's next segment as one linked group: its ops up to the first one whose
+   * failure the kernel does not turn into ECANCELED for the rest (OpKind.failKeepsLink), or to
+   * the end; what follows goes in once that op succeeded. False if it has to wait for room.
+   */
   private stageChain(run: ChainRun): boolean {
-    const at = this.reserve(run.sqes);
-    if (at < 0) return false;
-    // Direct descriptors for the chain's opens are picked before anything is staged.
-    for (const req of run.reqs) {
-      if (!req.opens) continue;
-      const index = this.directFree.pop();
-      if (index === undefined) {
-        for (const other of run.reqs)
-          if (other.opens && other.opens.index >= 0) this.releaseDirect(other.opens);
-        // Give back the entries reserved for it: nothing was written there.
-        this.counters[C_JS_STAGED] -= run.sqes;
-        this.failUnstagedChain(run, EMFILE);
-        return true;
+    const first = run.staged;
+    const lastOp = run.reqs.length - 1;
+    let end = first;
+    while (end < lastOp && !run.reqs[end].kind.failKeepsLink) end++;
+    // A ChainFile released while the chain ran (ring.close() of it between two segments): its
+    // table slot may belong to another file by now, so the op must not reach the kernel.
+    for (let i = first; i <= end; i++) {
+      const file = run.reqs[i].file;
+      if (!file || file.index >= 0) continue;
+      if (i > first) {
+        end = i - 1;
+        break;
       }
-      req.opens.index = index;
-      req.opens.owner = this;
+      const req = run.reqs[i];
+      req.res = EBADF;
+      run.staged = i + 1;
+      run.remaining--;
+      this.completed++;
+      this.cancelUnstaged(run);
+      if (run.remaining === 0) this.settleChain(run);
+      return true;
     }
-    const last = run.reqs.length - 1;
+    let sqes = 0;
+    for (let i = first; i <= end; i++) sqes += run.reqs[i].timeout > 0 ? 2 : 1;
+    const at = this.reserve(sqes);
+    if (at < 0) return false;
+    if (first === 0) {
+      // Direct descriptors for the chain's opens are picked before anything is staged.
+      for (const req of run.reqs) {
+        if (!req.opens) continue;
+        const index = this.directFree.pop();
+        if (index === undefined) {
+          for (const other of run.reqs)
+            if (other.opens && other.opens.index >= 0) this.releaseDirect(other.opens);
+          // Give back the entries reserved for it: nothing was written there.
+          this.counters[C_JS_STAGED] -= sqes;
+          this.failUnstagedChain(run, EMFILE);
+          return true;
+        }
+        req.opens.index = index;
+        req.opens.owner = this;
+        this.directFiles.add(req.opens);
+      }
+    }
+    run.waiting = false;
+    run.staged = end + 1;
     let next = at;
-    for (let i = 0; i <= last; i++) {
-      next = this.stage(run.reqs[i], i < last, next, i === 0 ? run.sqes : 0);
+    for (let i = first; i <= end; i++) {
+      next = this.stage(run.reqs[i], i < end, next, i === first ? sqes : 0);
     }
     return true;
+  }
+
+  /** The segment ending with `req` is done: stage the next one, or cancel the rest. */
+  private continueChain(run: ChainRun, req: Request): void {
+    if (run.aborted || this.closing || !outcomeOf(req, true).ok) {
+      this.cancelUnstaged(run);
+    } else if (this.queue.length > 0 || !this.stageChain(run)) {
+      run.waiting = true;
+      this.queue.push(run);
+    }
+  }
+
+  /** Ops of a chain that never reached the kernel complete with ECANCELED. */
+  private cancelUnstaged(run: ChainRun): void {
+    for (let j = run.staged; j < run.reqs.length; j++) {
+      run.reqs[j].res = ECANCELED;
+      run.remaining--;
+      this.completed++;
+    }
+    run.staged = run.reqs.length;
   }
 
   private failUnstagedChain(run: ChainRun, errno: number): void {
@@ -453,11 +527,18 @@ export class UringBackend implements Backend {
     if (req.kind.waitsForPeer && req.sqes > 0) this.capacity--;
     req.cqes = 0;
     this.completed++;
-    if (req.kind.directByIndex && req.file && req.res >= 0) this.releaseDirect(req.file);
+    // A chain keeps the table slots it closed until it settles: a later segment of it then
+    // finds the slot empty (EBADF, in order) rather than reused by another file.
+    if (req.kind.directByIndex && req.file && req.res >= 0 && !req.chain) {
+      this.releaseDirect(req.file);
+    }
     const run = req.chain;
     if (run) {
       if (req.opens && !req.opens.open && req.opens.index >= 0 && req.res < 0) {
         this.releaseDirect(req.opens);
+      }
+      if (req.index === run.staged - 1 && run.staged < run.reqs.length) {
+        this.continueChain(run, req);
       }
       if (--run.remaining === 0) this.settleChain(run);
     } else {
@@ -487,6 +568,9 @@ export class UringBackend implements Backend {
   }
 
   private settleChain(run: ChainRun): void {
+    for (const req of run.reqs) {
+      if (req.kind.directByIndex && req.file && req.res >= 0) this.releaseDirect(req.file);
+    }
     run.settle();
     // A failed chain must not leak the files it opened and did not close.
     const failed = run.reqs.some((r) => !outcomeOf(r, true).ok);
@@ -516,6 +600,7 @@ export class UringBackend implements Backend {
     if (file.index >= 0 && file.owner === this) {
       this.directFree.push(file.index);
       file.index = -1;
+      this.directFiles.delete(file);
     }
     file.open = false;
     file.closed = true;
@@ -543,7 +628,15 @@ export class UringBackend implements Backend {
     if (run.remaining === 0) return;
     run.aborted = true;
     for (const req of run.reqs) req.aborted = true;
-    if (run.reqs[0].slot < 0 && !run.reqs[0].done && run.reqs[0].cqes === 0) {
+    if (run.waiting) {
+      // Between two segments: nothing is in the kernel, the rest never gets there.
+      run.dropped = true;
+      run.waiting = false;
+      this.cancelUnstaged(run);
+      this.settleChain(run);
+      return;
+    }
+    if (run.staged === 0) {
       // Queued, never staged.
       run.dropped = true;
       for (const req of run.reqs) req.res = ECANCELED;
@@ -622,10 +715,17 @@ export class UringBackend implements Backend {
   private async close(): Promise<void> {
     if (this.closed) return;
     this.closing = true;
+    clearTimeout(this.drainTimer);
     // Queued work never reached the kernel: it fails at once.
     for (let item = this.queue.shift(); item; item = this.queue.shift()) {
       if (item.dropped) continue;
-      if (item instanceof ChainRun) {
+      if (item instanceof ChainRun && item.staged > 0) {
+        // Between two segments: what ran keeps its result, the rest is cancelled.
+        for (let j = item.staged; j < item.reqs.length; j++) item.reqs[j].shutdown = true;
+        item.waiting = false;
+        this.cancelUnstaged(item);
+        this.settleChain(item);
+      } else if (item instanceof ChainRun) {
         for (const req of item.reqs) req.res = ECANCELED;
         this.completed += item.reqs.length;
         item.remaining = 0;
@@ -668,6 +768,8 @@ export class UringBackend implements Backend {
     }
     this.closed = true;
     this.native.close();
+    // The ring's exit released the table: its files are closed.
+    for (const file of this.directFiles) this.releaseDirect(file);
   }
 }
 

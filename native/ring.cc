@@ -106,6 +106,25 @@ std::string ErrnoName(int err) {
   }
 }
 
+// Test-only fault injection, read once per ring: URING_LOOP_FAULT_SUBMIT=EAGAIN:3 makes every
+// third submit fail as if the kernel had refused it with EAGAIN (also ENOMEM, EBUSY, EINTR).
+void ParseSubmitFault(const char* spec, int* err, unsigned* every) {
+  static const struct {
+    const char* name;
+    int value;
+  } kTransient[] = {{"EAGAIN", EAGAIN}, {"ENOMEM", ENOMEM}, {"EBUSY", EBUSY}, {"EINTR", EINTR}};
+  const char* colon = spec ? std::strchr(spec, ':') : nullptr;
+  if (!colon) return;
+  const std::string name(spec, colon);
+  const long n = std::strtol(colon + 1, nullptr, 10);
+  for (const auto& t : kTransient) {
+    if (name == t.name && n > 0) {
+      *err = t.value;
+      *every = static_cast<unsigned>(n);
+    }
+  }
+}
+
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
   std::string message = ErrnoName(err) + ": " + std::strerror(err) + ", " + syscall;
   Napi::Error error = Napi::Error::New(env, message);
@@ -125,6 +144,7 @@ RingCore::RingCore(napi_env env, uv_loop_t* loop) : env_(env), loop_(loop) {}
 int RingCore::Open(const SetupOptions& options, unsigned direct_files) {
   int ret = SetupRing(&ring_, options, &setup_flags_);
   if (ret < 0) return ret;
+  ParseSubmitFault(getenv("URING_LOOP_FAULT_SUBMIT"), &fault_errno_, &fault_every_);
   ring_ready_ = true;
 #ifdef IORING_SETUP_DEFER_TASKRUN
   defer_taskrun_ = (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) != 0;
@@ -454,7 +474,9 @@ int RingCore::Flush() {
 
 int RingCore::Submit() {
   if (staged_ == 0 || closing_) return 0;
-  const int ret = defer_taskrun_ ? io_uring_submit_and_get_events(&ring_) : io_uring_submit(&ring_);
+  const int ret = fault_every_ != 0 && ++flushes_ % fault_every_ == 0 ? -fault_errno_
+                  : defer_taskrun_ ? io_uring_submit_and_get_events(&ring_)
+                                   : io_uring_submit(&ring_);
   counters_[kCounterEnterCalls]++;
   if (ret < 0) {
     // EAGAIN, ENOMEM, EBUSY and EINTR are transient: the SQEs stay in the

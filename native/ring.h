@@ -108,6 +108,10 @@ class RingCore {
   // Entries refused at flush: (user_data, -errno), delivered as completions.
   std::vector<std::pair<uint64_t, int32_t>> refused_;
   std::vector<Entry> entries_;  // scratch for one linked group
+  // Test-only submit failures (URING_LOOP_FAULT_SUBMIT): every fault_every_-th flush fails.
+  int fault_errno_ = 0;
+  unsigned fault_every_ = 0;
+  unsigned flushes_ = 0;
 
   uv_poll_t poll_{};
   uv_prepare_t prepare_{};

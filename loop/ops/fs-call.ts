@@ -19,6 +19,21 @@ export function fsCall<T>(req: Request, fn: (cb: Callback<T>) => void): Promise<
   });
 }
 
+/**
+ * A zero-length read as io_uring does it: the fd must be open for reading (EBADF otherwise),
+ * and a directory gives 0 bytes. fs.read() would answer 0 without asking the kernel at all.
+ */
+export function emptyRead(
+  req: Request,
+  views: NodeJS.ArrayBufferView[],
+  pos: number | null,
+): Promise<number> {
+  return fsCall<number>(req, (cb) => fs.readv(fdOf(req), views, pos, cb)).catch((err) => {
+    if ((err as { code?: string }).code === 'EISDIR') return 0;
+    throw err;
+  });
+}
+
 /** The regular fd behind a request on the fs backend. */
 export function fdOf(req: Request): number {
   if (req.file) {

@@ -13,6 +13,7 @@ function syncOp(name: 'fsync' | 'fdatasync', flags: number): OpKind {
       p[P_OP_FLAGS] = flags;
     },
     result: () => undefined,
+    failKeepsLink: true,
     fs(req) {
       const call = name === 'fsync' ? fs.fsync : fs.fdatasync;
       return fsCall<void>(req, (cb) => call(fdOf(req), cb)).then(() => 0);

@@ -12,6 +12,7 @@ export const ftruncate: OpKind = {
     p[P_OFFSET] = req.len;
   },
   result: () => undefined,
+  failKeepsLink: true,
   fs(req) {
     return fsCall<void>(req, (cb) => fs.ftruncate(fdOf(req), req.len, cb)).then(() => 0);
   },

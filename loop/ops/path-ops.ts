@@ -13,6 +13,7 @@ function unlinkOp(name: 'unlink' | 'rmdir', flags: number): OpKind {
       p[P_OP_FLAGS] = flags;
     },
     result: () => undefined,
+    failKeepsLink: true,
     fs(req) {
       const call = name === 'unlink' ? fs.unlink : fs.rmdir;
       return fsCall<void>(req, (cb) => call(req.path as string, cb)).then(() => 0);
@@ -32,6 +33,7 @@ export const mkdir: OpKind = {
     p[P_LEN] = req.mode;
   },
   result: () => undefined,
+  failKeepsLink: true,
   fs(req) {
     return fsCall<void>(req, (cb) =>
       fs.mkdir(req.path as string, { mode: req.mode }, (err) => cb(err, undefined)),
@@ -47,6 +49,7 @@ export const rename: OpKind = {
     p[P_OP_FLAGS] = 0;
   },
   result: () => undefined,
+  failKeepsLink: true,
   fs(req) {
     return fsCall<void>(req, (cb) => fs.rename(req.path as string, req.dest as string, cb)).then(
       () => 0,

@@ -2,7 +2,7 @@
 // in `req.a` from the views in `req.b`; both stay referenced until completion.
 import { Opcode, P_LEN, P_OFFSET } from '../protocol';
 import type { OpKind, Request } from '../request';
-import { fdOf, fs, fsCall } from './fs-call';
+import { emptyRead, fdOf, fs, fsCall } from './fs-call';
 import { fillFile } from './fill';
 
 function total(req: Request): number {
@@ -23,6 +23,7 @@ function vectorOp(name: 'readv' | 'writev', opcode: number): OpKind {
     fs(req) {
       const views = req.b as NodeJS.ArrayBufferView[];
       const pos = req.pos < 0 ? null : req.pos;
+      if (name === 'readv' && req.len === 0) return emptyRead(req, views, pos);
       return name === 'readv'
         ? fsCall<number>(req, (cb) => fs.readv(fdOf(req), views, pos, cb))
         : fsCall<number>(req, (cb) => fs.writev(fdOf(req), views, pos, cb));

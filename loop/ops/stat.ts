@@ -28,6 +28,7 @@ export const stat: OpKind = {
     p[P_FILE_INDEX] = 0;
   },
   result: (req) => (req.a instanceof Stats ? req.a : Stats.fromStatx(req.a as Uint8Array)),
+  failKeepsLink: true,
   async fs(req) {
     const st =
       req.path === undefined
