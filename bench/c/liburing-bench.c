@@ -229,6 +229,20 @@ static void read_qd(struct run *r, int fd, unsigned depth) {
   }
 }
 
+// One op of write4k-fdatasync: write 4 KiB at `offset`, then fdatasync, linked.
+// The write's user_data has bit 32 set; the fdatasync's is the slot index.
+static void queue_write_sync(struct run *r, int fd, struct slot *slot, unsigned i,
+                             uint64_t offset) {
+  struct io_uring_sqe *sqe = sqe_or_die(r);
+  io_uring_prep_write(sqe, fd, slot->buf, BLOCK, offset);
+  sqe->flags |= IOSQE_IO_LINK;
+  sqe->user_data = i | (1ull << 32);
+  sqe = sqe_or_die(r);
+  io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
+  sqe->user_data = i;
+  slot->start = now_ns();
+}
+
 // Each op: write 4 KiB at its own offset, then fdatasync, as one linked chain.
 static void write_fdatasync_qd64(struct run *r, int fd) {
   static struct slot slots[DEPTH];
@@ -239,14 +253,7 @@ static void write_fdatasync_qd64(struct run *r, int fd) {
     memset(slots[i].buf, 'a' + (int)(i % 26), BLOCK);
   }
   for (unsigned i = 0; i < DEPTH; i++) {
-    struct io_uring_sqe *sqe = sqe_or_die(r);
-    io_uring_prep_write(sqe, fd, slots[i].buf, BLOCK, (next++ % blocks) * BLOCK);
-    sqe->flags |= IOSQE_IO_LINK;
-    sqe->user_data = i | (1ull << 32);
-    sqe = sqe_or_die(r);
-    io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
-    sqe->user_data = i;
-    slots[i].start = now_ns();
+    queue_write_sync(r, fd, &slots[i], i, (next++ % blocks) * BLOCK);
   }
   while (running(r)) {
     enter(r);
@@ -262,14 +269,7 @@ static void write_fdatasync_qd64(struct run *r, int fd) {
         r->ops++;
         r->bytes += BLOCK;
       }
-      struct io_uring_sqe *sqe = sqe_or_die(r);
-      io_uring_prep_write(sqe, fd, slots[i].buf, BLOCK, (next++ % blocks) * BLOCK);
-      sqe->flags |= IOSQE_IO_LINK;
-      sqe->user_data = i | (1ull << 32);
-      sqe = sqe_or_die(r);
-      io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
-      sqe->user_data = i;
-      slots[i].start = now_ns();
+      queue_write_sync(r, fd, &slots[i], i, (next++ % blocks) * BLOCK);
     }
     io_uring_cq_advance(&r->ring, seen);
   }
