@@ -37,6 +37,7 @@ import {
   C_SUBMIT_CALLS,
   C_SUBMIT_RETRIES,
   IORING_ASYNC_CANCEL_ANY,
+  IOSQE_ASYNC,
   IOSQE_FIXED_FILE,
   IOSQE_IO_LINK,
   KIND_BITS,
@@ -66,6 +67,13 @@ export interface UringOptions {
 
 /** How long shutdown() waits for cancelled requests before giving up on them. */
 const SHUTDOWN_WAIT_MS = 2000;
+
+/**
+ * How long requests may be in the kernel with no completion at all before the ring nudges the
+ * kernel's io-wq workers (doubling after each nudge, up to the maximum). See stallCheck().
+ */
+const STALL_FIRST_MS = 1000;
+const STALL_MAX_MS = 64_000;
 
 /** Memory of requests abandoned at shutdown: the kernel may still touch it, so it is never freed. */
 const abandoned: Request[] = [];
@@ -101,6 +109,12 @@ export class UringBackend implements Backend {
   /** Cancels that found no room in the SQ. */
   private readonly cancelLater: Request[] = [];
   private readonly credentials: CredentialGuard;
+  private readonly stallTimer: NodeJS.Timeout;
+  private stallReaped = -1;
+  private stallWait = STALL_FIRST_MS;
+  private stallIdle = 0;
+  /** io-wq nudges sent (see stallCheck()). */
+  stallNudges = 0;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(options: UringOptions) {
@@ -129,6 +143,8 @@ export class UringBackend implements Backend {
     this.slots = new SlotTable<Request>(Math.max(16, this.capacity));
     this.opcodes = new Set(this.info.opcodes);
     for (let i = this.info.directFiles - 1; i >= 0; i--) this.directFree.push(i);
+    this.stallTimer = setInterval(() => this.stallCheck(), STALL_FIRST_MS);
+    this.stallTimer.unref();
   }
 
   supports(kind: OpKind): boolean {
@@ -619,6 +635,38 @@ export class UringBackend implements Backend {
     for (const req of reqs) if (!req.settled && req.slot >= 0 && !req.done) this.cancel(req);
   }
 
+  /**
+   * A request the kernel hands to its io-wq workers can, rarely, sit in their queue with no
+   * worker running it until more work is queued (seen on Linux 6.18 as a first op of a fresh
+   * ring that never completed; any later io-wq request released it). When requests are in flight
+   * and nothing at all has completed for a while, a NOP forced through io-wq (IOSQE_ASYNC) wakes
+   * the workers. Costs one timer tick a second per ring and a NOP per stall; a legitimately long
+   * wait (a pipe read, a long sleep) gets nudges ever more rarely.
+   */
+  private stallCheck(): void {
+    // The nudges' own completions do not count as progress.
+    const reaped = this.counters[C_CQES_REAPED] - this.stallNudges;
+    if (this.inRing === 0 || this.closing || reaped !== this.stallReaped) {
+      this.stallReaped = reaped;
+      this.stallWait = STALL_FIRST_MS;
+      this.stallIdle = 0;
+      return;
+    }
+    this.stallIdle += STALL_FIRST_MS;
+    if (this.stallIdle < this.stallWait || this.sqesInFlight >= this.capacity) return;
+    this.stallIdle = 0;
+    this.stallWait = Math.min(this.stallWait * 2, STALL_MAX_MS);
+    const p = this.params;
+    p[P_OPCODE] = Opcode.NOP;
+    p[P_SLOT] = -1 >>> 0;
+    p[P_TAG] = -1 >>> 0;
+    p[P_SQE_FLAGS] = IOSQE_ASYNC;
+    if (this.native.prep() === 0) {
+      this.stallNudges++;
+      this.native.submit();
+    }
+  }
+
   // -------------------------------------------------------------------------
   // Per-op fallback and shutdown
 
@@ -642,6 +690,7 @@ export class UringBackend implements Backend {
     if (this.closed) return;
     this.closing = true;
     clearTimeout(this.drainTimer);
+    clearInterval(this.stallTimer);
     // Queued work never reached the kernel: it fails at once.
     for (let item = this.queue.shift(); item; item = this.queue.shift()) {
       if (item.dropped) continue;
