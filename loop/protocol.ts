@@ -56,6 +56,7 @@ export const Opcode = {
 
 export const IOSQE_FIXED_FILE = 1 << 0;
 export const IOSQE_IO_LINK = 1 << 2;
+export const IOSQE_ASYNC = 1 << 4;
 export const IORING_FSYNC_DATASYNC = 1 << 0;
 export const IORING_ASYNC_CANCEL_ANY = 1 << 2;
 

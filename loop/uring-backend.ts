@@ -39,6 +39,7 @@ import {
   C_SUBMIT_RETRIES,
   IORING_ASYNC_CANCEL_ANY,
   IORING_CQE_F_MORE,
+  IOSQE_ASYNC,
   IOSQE_FIXED_FILE,
   IOSQE_IO_LINK,
   KIND_BITS,
@@ -72,6 +73,13 @@ const STAGE_SLACK = 64;
 
 /** How long shutdown() waits for cancelled requests before giving up on them. */
 const SHUTDOWN_WAIT_MS = 2000;
+
+/**
+ * How long requests may be in the kernel with no completion at all before the ring nudges the
+ * kernel's io-wq workers (doubling after each nudge, up to the maximum). See stallCheck().
+ */
+const STALL_FIRST_MS = 1000;
+const STALL_MAX_MS = 64_000;
 
 /** Memory of requests abandoned at shutdown: the kernel may still touch it, so it is never freed. */
 const abandoned: Request[] = [];
@@ -120,6 +128,12 @@ export class UringBackend implements Backend {
   private inRing = 0;
   private closing = false;
   private drained: (() => void) | undefined;
+  private readonly stallTimer: NodeJS.Timeout;
+  private stallReaped = -1;
+  private stallWait = STALL_FIRST_MS;
+  private stallIdle = 0;
+  /** io-wq nudges sent (see stallCheck()). */
+  stallNudges = 0;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(options: UringOptions) {
@@ -158,6 +172,8 @@ export class UringBackend implements Backend {
     this.slots = new SlotTable<Request>(Math.max(16, this.capacity));
     for (const op of this.info.opcodes) if (op < 256) this.opcodeOk[op] = 1;
     for (let i = this.info.directFiles - 1; i >= 0; i--) this.directFree.push(i);
+    this.stallTimer = setInterval(() => this.stallCheck(), STALL_FIRST_MS);
+    this.stallTimer.unref();
   }
 
   supports(kind: OpKind): boolean {
@@ -693,6 +709,39 @@ export class UringBackend implements Backend {
     return true;
   }
 
+  /**
+   * A request the kernel hands to its io-wq workers can, rarely, sit in their queue with no
+   * worker running it until more work is queued (seen on Linux 6.18 as a first op of a fresh
+   * ring that never completed; any later io-wq request released it). When requests are in flight
+   * and nothing at all has completed for a while, a NOP forced through io-wq (IOSQE_ASYNC) wakes
+   * the workers. Costs one timer tick a second per ring and a NOP per stall; a legitimately long
+   * wait (a pipe read, a long sleep) gets nudges ever more rarely.
+   */
+  private stallCheck(): void {
+    // The nudges' own completions do not count as progress.
+    const reaped = this.counters[C_CQES_REAPED] - this.stallNudges;
+    if (this.inRing === 0 || this.closing || reaped !== this.stallReaped) {
+      this.stallReaped = reaped;
+      this.stallWait = STALL_FIRST_MS;
+      this.stallIdle = 0;
+      return;
+    }
+    this.stallIdle += STALL_FIRST_MS;
+    if (this.stallIdle < this.stallWait || this.sqesInFlight >= this.capacity) return;
+    this.stallIdle = 0;
+    this.stallWait = Math.min(this.stallWait * 2, STALL_MAX_MS);
+    const at = this.takeEntry();
+    if (at < 0) return;
+    const p = this.entries[at];
+    p[P_OPCODE] = Opcode.NOP;
+    p[P_SLOT] = -1 >>> 0;
+    p[P_TAG] = -1 >>> 0;
+    p[P_SQE_FLAGS] = IOSQE_ASYNC;
+    p[P_GROUP] = 1;
+    this.stallNudges++;
+    this.native.flush();
+  }
+
   // -------------------------------------------------------------------------
   // Per-op fallback and shutdown
 
@@ -716,6 +765,7 @@ export class UringBackend implements Backend {
     if (this.closed) return;
     this.closing = true;
     clearTimeout(this.drainTimer);
+    clearInterval(this.stallTimer);
     // Queued work never reached the kernel: it fails at once.
     for (let item = this.queue.shift(); item; item = this.queue.shift()) {
       if (item.dropped) continue;

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { parseArgs } from 'node:util';
 
 import { program } from '../test/differential/model.mjs';
-import { checkProgram } from '../test/differential/differential.mjs';
+import { checkProgram, totals } from '../test/differential/differential.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,3 +57,5 @@ if (details.failed) {
     `OK: ${details.numRuns} programs agreed on io_uring and fs (seed ${seed}), ${seconds}s`,
   );
 }
+// Requests the kernel left in its io-wq queue that a nudge released (loop/uring-backend.ts).
+console.log(`io-wq stall nudges: ${totals.stallNudges}`);

@@ -1,7 +1,8 @@
 // Fault injection on the io_uring backend: completion queue overflow on a tiny CQ, submission
 // queue exhaustion by chains longer than half the ring, and submits the kernel refuses
 // (EAGAIN, ENOMEM, EBUSY, EINTR through the addon's test-only URING_LOOP_FAULT_SUBMIT hook),
-// which must be retried later and never fail an op.
+// which must be retried later and never fail an op; and the nudge that releases requests stuck
+// in the kernel's io-wq queue.
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import {
   runNode,
   lastJsonLine,
   fdsPointingTo,
+  makeFifo,
+  delay,
   FIXTURES,
   IS_LINUX,
 } from './helpers.mjs';
@@ -144,6 +147,27 @@ function overflowedCqes() {
       .catch((e) => e);
     expect(err).to.be.instanceOf(RangeError);
     expect(ring.stats().inFlight).to.equal(0);
+  });
+
+  it('requests in flight with no completion for a second get an io-wq nudge, then ever fewer', async function () {
+    this.timeout(20_000);
+    const ring = new Ring({ backend: 'io_uring' });
+    t.defer(() => ring.shutdown());
+    const fifo = makeFifo(t.dir);
+    t.defer(() => fifo.release());
+    const buf = Buffer.alloc(5);
+    const reading = ring.read(fifo.fd, buf, 0, 5, null);
+    // The ring checks once a second: nudges after 1-2 s of silence, then 2 s later (it doubles).
+    await delay(4600);
+    expect(ring.impl.stallNudges).to.equal(2);
+    fifo.feed('hello');
+    expect(await reading).to.equal(5);
+    expect(buf.toString()).to.equal('hello');
+    const s = ring.stats();
+    expect(s.cqesReaped, 'the nudges completed too').to.equal(s.sqesSubmitted);
+    expect(s.inFlight).to.equal(0);
+    await delay(1500);
+    expect(ring.impl.stallNudges, 'no nudge while nothing is in flight').to.equal(2);
   });
 
   for (const fault of ['EAGAIN:3', 'ENOMEM:2', 'EBUSY:5', 'EINTR:4']) {

@@ -8,6 +8,9 @@ import { isDeepStrictEqual, inspect } from 'node:util';
 import { Ring } from '../../index.mjs';
 import { Interpreter, fdsInto, populate, snapshot } from './interpreter.mjs';
 
+/** io-wq nudges the io_uring rings sent (see stallCheck in loop/uring-backend.ts), for reports. */
+export const totals = { stallNudges: 0 };
+
 /** Far longer than any program takes (fsync on a busy disk included); below the property's limit. */
 const HANG_MS = 30_000;
 
@@ -37,7 +40,9 @@ export async function runOn(backend, program) {
     } finally {
       clearTimeout(timer);
     }
-    return { backend: ring.backend, trace, tree: snapshot(dir), leakedFds: fdsInto(dir) };
+    const nudges = ring.impl.stallNudges ?? 0;
+    totals.stallNudges += nudges;
+    return { backend: ring.backend, trace, tree: snapshot(dir), leakedFds: fdsInto(dir), nudges };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
