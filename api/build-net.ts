@@ -5,11 +5,11 @@ import { REUSE_ADDR, REUSE_PORT } from '../loop/ops/bind';
 import { IOVEC_SIZE, MSGHDR_SIZE } from '../loop/ops/msg';
 import { MSG_WAITALL } from '../loop/ops/net-common';
 import { Request, type OpKind } from '../loop/request';
+import { bufferRange } from './build';
 import { addressArg, domainOf, familyArg } from './net/address';
 import {
   MAX_INT32,
   MAX_IO_LENGTH,
-  bufferArg,
   buffersArg,
   integer,
   isOptionsObject,
@@ -118,22 +118,8 @@ export function connect(fd: unknown, address: unknown): Request {
   return req;
 }
 
-function range(req: Request, buffer: unknown, offset: unknown, length: unknown): Request {
-  const view = bufferArg(buffer);
-  const size = view.byteLength;
-  const start = offset === undefined || offset === null ? 0 : integer('offset', offset, 0, size);
-  const max = Math.min(size - start, MAX_IO_LENGTH);
-  const len =
-    length === undefined || length === null ? max : integer('length', length, 0, MAX_IO_LENGTH);
-  if (start + len > size) throw rangeError('length', `<= ${size - start}`, len);
-  req.a = view;
-  req.bufOffset = start;
-  req.len = len;
-  return req;
-}
-
 export function send(fd: unknown, buffer: unknown, offset?: unknown, length?: unknown): Request {
-  return range(withFd(ops.send, fd), buffer, offset, length);
+  return bufferRange(withFd(ops.send, fd), buffer, offset, length);
 }
 
 export function recv(
@@ -143,7 +129,7 @@ export function recv(
   length?: unknown,
   options?: unknown,
 ): Request {
-  const req = range(withFd(ops.recv, fd), buffer, offset, length);
+  const req = bufferRange(withFd(ops.recv, fd), buffer, offset, length);
   req.flags = waitAllArg(options) ? MSG_WAITALL : 0;
   return req;
 }

@@ -29,15 +29,13 @@ function withFile(kind: OpKind, fd: unknown): Request {
   return req;
 }
 
-function rw(
-  kind: OpKind,
-  fd: unknown,
+/** buffer[offset, offset+length) as the request's memory: defaults, bounds and the I/O cap. */
+export function bufferRange(
+  req: Request,
   buffer: unknown,
   offset: unknown,
   length: unknown,
-  position: unknown,
 ): Request {
-  const req = withFile(kind, fd);
   const view = bufferArg(buffer);
   const size = view.byteLength;
   const start = offset === undefined || offset === null ? 0 : integer('offset', offset, 0, size);
@@ -48,6 +46,18 @@ function rw(
   req.a = view;
   req.bufOffset = start;
   req.len = len;
+  return req;
+}
+
+function rw(
+  kind: OpKind,
+  fd: unknown,
+  buffer: unknown,
+  offset: unknown,
+  length: unknown,
+  position: unknown,
+): Request {
+  const req = bufferRange(withFile(kind, fd), buffer, offset, length);
   req.pos = positionArg(position);
   return req;
 }
