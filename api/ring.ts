@@ -41,6 +41,16 @@ export interface RingOptions {
   sqpoll?: boolean | { idleMs: number };
   /** Size of the direct-descriptor table used by chain.open(). Default 256. */
   directFiles?: number;
+  /**
+   * When the kernel runs the ring's task work (completions of sockets and of
+   * work done by io-wq workers). 'cooperative' (default, IORING_SETUP_COOP_TASKRUN):
+   * at this thread's next system call, without interrupting JS; a chain of
+   * blocking ops (write -> fdatasync) runs start to end in one kernel worker.
+   * 'deferred' (IORING_SETUP_DEFER_TASKRUN): only when the ring harvests, in
+   * batches; each link of such a chain then passes through the event loop.
+   * Not with `sqpoll`.
+   */
+  taskrun?: 'cooperative' | 'deferred';
 }
 
 export type { OpOptions, RingStats };
@@ -67,6 +77,7 @@ function pickBackend(options: RingOptions): Backend {
       sqpoll: sqpoll !== undefined && sqpoll !== false,
       sqpollIdleMs: typeof sqpoll === 'object' ? sqpoll.idleMs : undefined,
       directFiles: options.directFiles ?? 256,
+      deferTaskrun: options.taskrun === 'deferred',
     });
   } catch (err) {
     const reason = addonLoadError()?.message ?? (err as Error).message;
@@ -108,6 +119,15 @@ function checkOptions(options: unknown): RingOptions {
     if (typeof sq !== 'object' || sq === null)
       throw typeError('options.sqpoll', 'a boolean or { idleMs }', sq);
     o.sqpoll = { idleMs: integer('options.sqpoll.idleMs', sq.idleMs, 0, 60_000) };
+  }
+  if (o.taskrun !== undefined && o.taskrun !== 'cooperative' && o.taskrun !== 'deferred') {
+    throw valueError(
+      'options.taskrun',
+      `must be 'cooperative' or 'deferred'. Received ${describe(o.taskrun)}`,
+    );
+  }
+  if (o.taskrun === 'deferred' && o.sqpoll !== undefined && o.sqpoll !== false) {
+    throw valueError('options.taskrun', "must not be 'deferred' when sqpoll is on");
   }
   return o;
 }

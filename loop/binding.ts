@@ -15,6 +15,8 @@ export interface NativeRingOptions {
   cqEntries?: number;
   sqpoll?: boolean;
   sqpollIdleMs?: number;
+  /** IORING_SETUP_DEFER_TASKRUN instead of COOP_TASKRUN. */
+  deferTaskrun?: boolean;
   directFiles?: number;
 }
 

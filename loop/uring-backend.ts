@@ -65,6 +65,8 @@ export interface UringOptions {
   cqEntries?: number;
   sqpoll?: boolean;
   sqpollIdleMs?: number;
+  /** IORING_SETUP_DEFER_TASKRUN instead of COOP_TASKRUN. */
+  deferTaskrun?: boolean;
   directFiles: number;
 }
 
@@ -158,6 +160,7 @@ export class UringBackend implements Backend {
         cqEntries: options.cqEntries,
         sqpoll: options.sqpoll,
         sqpollIdleMs: options.sqpollIdleMs,
+        deferTaskrun: options.deferTaskrun,
         directFiles: options.directFiles,
       },
       (count) => this.onComplete(count),

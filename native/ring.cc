@@ -149,6 +149,8 @@ int RingCore::Open(const SetupOptions& options, unsigned direct_files) {
 #ifdef IORING_SETUP_DEFER_TASKRUN
   defer_taskrun_ = (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) != 0;
 #endif
+  // IORING_SETUP_TASKRUN_FLAG: the kernel marks pending task work in the SQ flags.
+  taskrun_flag_ = (setup_flags_ & (1U << 9)) != 0;
 
   event_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (event_fd_ < 0) ret = -errno;
@@ -497,7 +499,9 @@ void RingCore::EnterForEvents() {
   if (staged_ > 0 || counters_[kCounterJsStaged] > 0) {
     PrepStaged(false);
     Submit();
-  } else if (defer_taskrun_ && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN)) {
+  } else if (taskrun_flag_ && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN)) {
+    // Completions waiting as task work (sockets, deferred io-wq results) are
+    // posted now and reaped in this round.
     io_uring_get_events(&ring_);
     counters_[kCounterEnterCalls]++;
   }
@@ -753,6 +757,7 @@ Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {
   setup.cq_entries = static_cast<unsigned>(number("cqEntries", 0));
   setup.sqpoll = options.Get("sqpoll").ToBoolean();
   setup.sqpoll_idle_ms = static_cast<unsigned>(number("sqpollIdleMs", 1000));
+  setup.defer_taskrun = options.Get("deferTaskrun").ToBoolean();
   const unsigned direct_files = static_cast<unsigned>(number("directFiles", 0));
 
   uv_loop_t* loop = nullptr;

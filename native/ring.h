@@ -94,6 +94,7 @@ class RingCore {
   bool ring_ready_ = false;
   bool closing_ = false;
   bool defer_taskrun_ = false;
+  bool taskrun_flag_ = false;
   bool refed_ = false;
   int event_fd_ = -1;
   int open_handles_ = 0;

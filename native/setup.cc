@@ -11,6 +11,9 @@ namespace {
 #ifndef IORING_SETUP_SUBMIT_ALL
 #define IORING_SETUP_SUBMIT_ALL (1U << 7)
 #endif
+#ifndef IORING_SETUP_COOP_TASKRUN
+#define IORING_SETUP_COOP_TASKRUN (1U << 8)
+#endif
 #ifndef IORING_SETUP_TASKRUN_FLAG
 #define IORING_SETUP_TASKRUN_FLAG (1U << 9)
 #endif
@@ -39,16 +42,22 @@ int TryInit(io_uring* ring, const SetupOptions& options, unsigned flags) {
 }  // namespace
 
 int SetupRing(io_uring* ring, const SetupOptions& options, unsigned* flags_used) {
-  // DEFER_TASKRUN runs completions only when this thread enters the kernel, so
-  // nothing interrupts JS, and the eventfd is signalled when work is queued.
-  // COOP_TASKRUN alone is avoided: its completions wait for the next syscall of
-  // this thread and would not wake a loop blocked in epoll_wait.
+  // COOP_TASKRUN (the default): task work never interrupts JS with an IPI; it
+  // runs when this thread next enters the kernel, and a thread asleep in
+  // epoll_wait is woken for it. io-wq completions are posted by the worker
+  // itself, so a linked chain of blocking ops (writev -> fdatasync) runs from
+  // start to end in one io-wq worker.
+  // DEFER_TASKRUN (opt-in) batches task work until this thread asks for
+  // events; every io-wq completion, and so every link of such a chain, then
+  // goes through this thread: two more thread wake-ups per write -> fdatasync.
+  // TASKRUN_FLAG lets the harvest see pending task work in the SQ flags.
   // SQPOLL cannot be combined with DEFER_TASKRUN.
-  const unsigned defer = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-                         IORING_SETUP_TASKRUN_FLAG;
+  const unsigned taskrun =
+      options.defer_taskrun ? IORING_SETUP_DEFER_TASKRUN : IORING_SETUP_COOP_TASKRUN;
   const unsigned candidates[] = {
       options.sqpoll ? IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_SUBMIT_ALL
-                     : defer | IORING_SETUP_SUBMIT_ALL,
+                     : IORING_SETUP_SINGLE_ISSUER | taskrun | IORING_SETUP_TASKRUN_FLAG |
+                           IORING_SETUP_SUBMIT_ALL,
       IORING_SETUP_SUBMIT_ALL,
       0,
   };

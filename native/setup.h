@@ -10,6 +10,8 @@ struct SetupOptions {
   unsigned cq_entries = 0;  // 0: kernel default (2 x entries)
   bool sqpoll = false;
   unsigned sqpoll_idle_ms = 1000;
+  // IORING_SETUP_DEFER_TASKRUN instead of COOP_TASKRUN (see SetupRing).
+  bool defer_taskrun = false;
 };
 
 // Initialises `ring`, trying the fastest flag set first and retrying without

@@ -473,6 +473,9 @@ describe('bad Ring options', function () {
     ['directFiles -1', { directFiles: -1 }, OUT_OF_RANGE],
     ['directFiles 1.5', { directFiles: 1.5 }, OUT_OF_RANGE],
     ["directFiles 'x'", { directFiles: 'x' }, ARG_TYPE],
+    ["taskrun 'defer'", { taskrun: 'defer' }, ANY_TYPE_ERROR],
+    ['taskrun true', { taskrun: true }, ANY_TYPE_ERROR],
+    ["taskrun 'deferred' with sqpoll", { taskrun: 'deferred', sqpoll: true }, ANY_TYPE_ERROR],
   ];
 
   for (const backend of backends()) {

@@ -113,6 +113,46 @@ function fixture(name) {
     });
   });
 
+  describe('taskrun', function () {
+    const COOP_TASKRUN = 1 << 8;
+    const DEFER_TASKRUN = 1 << 13;
+
+    for (const taskrun of [undefined, 'cooperative', 'deferred']) {
+      it(`taskrun ${taskrun ?? '(default)'}: the matching setup flag is live and write -> fdatasync -> read chains complete`, async function () {
+        const ring = new Ring({ backend: 'io_uring', taskrun });
+        rings.push(ring);
+        const flags = ring.features.setupFlags;
+        if (taskrun === 'deferred') {
+          expect(flags & DEFER_TASKRUN, 'DEFER_TASKRUN').to.equal(DEFER_TASKRUN);
+          expect(flags & COOP_TASKRUN, 'COOP_TASKRUN').to.equal(0);
+        } else {
+          expect(flags & COOP_TASKRUN, 'COOP_TASKRUN').to.equal(COOP_TASKRUN);
+          expect(flags & DEFER_TASKRUN, 'DEFER_TASKRUN').to.equal(0);
+        }
+        const fd = await ring.open(t.file(`taskrun-${taskrun}.bin`), 'w+');
+        const runs = [];
+        for (let i = 0; i < 64; i++) {
+          const data = Buffer.alloc(4096, i);
+          const back = Buffer.alloc(4096);
+          runs.push(
+            ring
+              .chain()
+              .write(fd, data, 0, 4096, i * 4096)
+              .fdatasync(fd)
+              .read(fd, back, 0, 4096, i * 4096)
+              .run()
+              .then((res) => {
+                expect(res).to.deep.equal([4096, undefined, 4096]);
+                expect(back.equals(data), `block ${i}`).to.equal(true);
+              }),
+          );
+        }
+        await Promise.all(runs);
+        await ring.close(fd);
+      });
+    }
+  });
+
   describe('no helper threads', function () {
     function multiset(names) {
       const m = new Map();
