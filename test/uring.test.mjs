@@ -503,11 +503,15 @@ function fixture(name) {
       worker.on('error', (err) => w.errors.push(err));
       w.exit = new Promise((resolve) => worker.once('exit', resolve));
       /** resolves { timedOut, code } */
+      // The timer is cleared once the worker exits: a pending one would hold the test run open.
       w.waitExit = (ms) =>
-        Promise.race([
-          w.exit.then((code) => ({ timedOut: false, code })),
-          delay(ms).then(() => ({ timedOut: true })),
-        ]);
+        new Promise((resolve) => {
+          const timer = setTimeout(() => resolve({ timedOut: true }), ms);
+          w.exit.then((code) => {
+            clearTimeout(timer);
+            resolve({ timedOut: false, code });
+          });
+        });
       return w;
     }
 
