@@ -146,11 +146,9 @@ int RingCore::Open(const SetupOptions& options, unsigned direct_files) {
   if (ret < 0) return ret;
   ParseSubmitFault(getenv("URING_LOOP_FAULT_SUBMIT"), &fault_errno_, &fault_every_);
   ring_ready_ = true;
-#ifdef IORING_SETUP_DEFER_TASKRUN
   defer_taskrun_ = (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) != 0;
-#endif
-  // IORING_SETUP_TASKRUN_FLAG: the kernel marks pending task work in the SQ flags.
-  taskrun_flag_ = (setup_flags_ & (1U << 9)) != 0;
+  // The kernel marks pending task work in the SQ flags.
+  taskrun_flag_ = (setup_flags_ & IORING_SETUP_TASKRUN_FLAG) != 0;
 
   event_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (event_fd_ < 0) ret = -errno;
