@@ -1,6 +1,8 @@
-// Module entry: exports the NativeRing class. Policy lives in loop/.
+// Module entry: exports the NativeRing class and the plain-syscall helpers.
+// Policy lives in loop/.
 #include <napi.h>
 
+#include "file-lock.h"
 #include "net-sync.h"
 #include "ring.h"
 
@@ -9,6 +11,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeRing", uring_loop::Ring::Define(env));
   exports.Set("net", uring_loop::NetExports(env));
+  exports.Set("fileLock", uring_loop::FileLockExports(env));
   return exports;
 }
 

@@ -1,10 +1,19 @@
 // DurableLog: appends, acknowledgement order, reading, segments, back-pressure,
 // failed batches. Runs once per backend.
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 import { ChainError, DurableLog, Ring } from '../index.mjs';
 import { describeBackends, errnoOf } from './helpers.mjs';
+
+const HOLDER = fileURLToPath(new URL('./fixtures/log-holder.mjs', import.meta.url));
+const LIB = fileURLToPath(new URL('..', import.meta.url));
 
 async function readAll(dir, options) {
   const out = [];
@@ -144,6 +153,67 @@ describeBackends('DurableLog', function (backend, t) {
     t.defer(() => log.close());
     const err = await DurableLog.open(t.file('log'), { ring: t.ring }).catch((e) => e);
     expect(err.code).to.equal('ERR_URING_LOG_LOCKED');
+    expect(err.path).to.equal(fs.realpathSync(t.file('log')));
+    await log.close();
+    const again = await DurableLog.open(t.file('log'), { ring: t.ring });
+    await again.close();
+  });
+
+  it('refuses a log another process has open, and leaves it untouched', async function () {
+    this.timeout(20000);
+    const dir = t.file('log');
+    const child = spawn(process.execPath, [HOLDER, dir, backend], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const [line] = await once(readline.createInterface({ input: child.stdout }), 'line');
+      expect(line).to.equal('open 2');
+      const before = fs.readFileSync(path.join(dir, segments(dir)[0]));
+      const err = await DurableLog.open(dir, { ring: t.ring }).catch((e) => e);
+      expect(err.code).to.equal('ERR_URING_LOG_LOCKED');
+      expect(err.message).to.include(fs.realpathSync(dir));
+      // Refused before recovery: the live segment was neither cut nor grown.
+      expect(fs.readFileSync(path.join(dir, segments(dir)[0])).equals(before)).to.equal(true);
+    } finally {
+      child.stdin.end();
+      expect(await exited).to.equal(0);
+    }
+    // The holder closed: the lock went with its fd.
+    const log = await DurableLog.open(dir, { ring: t.ring });
+    t.defer(() => log.close());
+    expect(log.nextLsn).to.equal(2);
+  });
+
+  it('refuses a log a worker thread has open', async function () {
+    this.timeout(20000);
+    const dir = t.file('log');
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const { DurableLog, Ring } = require(workerData.lib);
+       (async () => {
+         const ring = new Ring({ backend: workerData.backend });
+         const log = await DurableLog.open(workerData.dir, { ring });
+         parentPort.postMessage('open');
+         parentPort.once('message', async () => {
+           await log.close();
+           await ring.shutdown();
+           parentPort.close();
+         });
+       })();`,
+      { eval: true, workerData: { lib: LIB, dir, backend } },
+    );
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    try {
+      expect((await once(worker, 'message'))[0]).to.equal('open');
+      const err = await DurableLog.open(dir, { ring: t.ring }).catch((e) => e);
+      expect(err.code).to.equal('ERR_URING_LOG_LOCKED');
+    } finally {
+      worker.postMessage('close');
+      expect(await exited).to.equal(0);
+    }
+    const log = await DurableLog.open(dir, { ring: t.ring });
+    await log.close();
   });
 
   describe('segments', function () {

@@ -1,6 +1,7 @@
 // DurableLog: an append-only log whose append() resolves once the record is on
 // stable storage, with group commit over linked writev -> fdatasync chains.
 import * as fs from 'node:fs';
+import { tryLockExclusive } from '../../loop/file-lock';
 import { defaultRing } from '../default-ring';
 import type { Ring } from '../ring';
 import { pathArg } from '../validate';
@@ -15,7 +16,11 @@ import { Segment, createSegment } from './segment';
 
 const { O_RDONLY, O_DIRECTORY } = fs.constants;
 
-/** Logs open in this process, by real path: two writers would interleave batches. */
+/**
+ * Logs open in this thread, by real path: two writers would interleave batches.
+ * The flock on the directory (taken in recover()) extends this to other
+ * threads and processes; this set answers first and also where flock cannot.
+ */
 const openDirs = new Set<string>();
 
 export class DurableLog {
@@ -69,6 +74,8 @@ export class DurableLog {
     const dirFd = await ring.open(dir, O_RDONLY | O_DIRECTORY);
     let segment: Segment | undefined;
     try {
+      // Before recovery touches anything: a second writer must not cut the tail of a live log.
+      if (tryLockExclusive(dirFd, dir) === 'busy') throw logLockedError(dir);
       for (const temp of listing.temps) await ring.unlink(temp);
       if (listing.temps.length > 0) await ring.fsync(dirFd);
       let end = SEGMENT_HEADER_SIZE;

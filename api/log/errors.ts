@@ -30,6 +30,12 @@ export function logFailedError(cause: unknown): CodedError {
   return error;
 }
 
-export function logLockedError(dir: string): CodedError {
-  return codedError('ERR_URING_LOG_LOCKED', `the log in ${dir} is already open in this process`);
+/** The log is open elsewhere: in this thread, another thread, or another process. */
+export function logLockedError(dir: string): CodedError & { path: string } {
+  const error = codedError(
+    'ERR_URING_LOG_LOCKED',
+    `the log in ${dir} is already open (by this process or another one)`,
+  ) as CodedError & { path: string };
+  error.path = dir;
+  return error;
 }
