@@ -109,6 +109,8 @@ export class UringBackend implements Backend {
   private readonly stageCapacity: number;
   /** Cancels that found the area full; staged before anything else. */
   private readonly lateCancels: Request[] = [];
+  /** shutdown()'s cancel-all found no room in the staging area: drainQueue() stages it. */
+  private cancelAllDue = false;
   /** Opcodes this kernel runs, indexed by opcode. */
   private readonly opcodeOk = new Uint8Array(256);
   private readonly cqes: Int32Array;
@@ -310,12 +312,8 @@ export class UringBackend implements Backend {
       this.native.flush();
       at = c[C_JS_STAGED];
       if (at + n > this.stageCapacity) {
-        // The flush failed (EAGAIN, ENOMEM, EBUSY: the addon retries it). Retry
-        // queued work too: nothing in flight may complete soon to trigger it.
-        this.drainTimer ??= setTimeout(() => {
-          this.drainTimer = undefined;
-          if (!this.closed) this.drainQueue();
-        }, 1);
+        // The flush failed (EAGAIN, ENOMEM, EBUSY: the addon retries it).
+        this.retrySoon();
         return -1;
       }
     }
@@ -323,6 +321,19 @@ export class UringBackend implements Backend {
     c[C_JS_STAGED] = at + n;
     if (c[C_REFED] === 0) this.native.ref();
     return at;
+  }
+
+  /**
+   * Comes back for work left behind because the staging area stayed full
+   * (queued ops, late cancels, shutdown's cancel-all): nothing in flight may
+   * complete soon to trigger drainQueue(), and the addon's own flush retry
+   * does not tell JS when the area is free again.
+   */
+  private retrySoon(): void {
+    this.drainTimer ??= setTimeout(() => {
+      this.drainTimer = undefined;
+      if (!this.closed) this.drainQueue();
+    }, 1);
   }
 
   /**
@@ -479,8 +490,18 @@ export class UringBackend implements Backend {
   private drainQueue(): void {
     while (this.lateCancels.length > 0) {
       const req = this.lateCancels[0];
-      if (req.slot >= 0 && !req.done && !this.stageCancel(req)) return;
+      if (req.slot >= 0 && !req.done && !this.stageCancel(req)) {
+        this.retrySoon();
+        return;
+      }
       this.lateCancels.shift();
+    }
+    if (this.cancelAllDue) {
+      if (!this.stageCancelAll()) {
+        this.retrySoon();
+        return;
+      }
+      this.cancelAllDue = false;
     }
     while (this.queue.length > 0) {
       const item = this.queue.peek() as Item;
@@ -533,7 +554,9 @@ export class UringBackend implements Backend {
       this.sqesInFlight--;
       if (--req.cqes === 0) this.finish(req);
     }
-    if (this.queue.length > 0) this.drainQueue();
+    if (this.queue.length > 0 || this.lateCancels.length > 0 || this.cancelAllDue) {
+      this.drainQueue();
+    }
   }
 
   private finish(req: Request): void {
@@ -675,7 +698,10 @@ export class UringBackend implements Backend {
   }
 
   private cancel(req: Request): void {
-    if (this.lateCancels.length > 0 || !this.stageCancel(req)) this.lateCancels.push(req);
+    if (this.lateCancels.length > 0 || !this.stageCancel(req)) {
+      this.lateCancels.push(req);
+      this.retrySoon();
+    }
   }
 
   /** One entry of the staging area outside the CQ budget (cancels), or -1 if it stays full. */
@@ -691,6 +717,22 @@ export class UringBackend implements Backend {
     c[C_JS_STAGED] = at + 1;
     if (c[C_REFED] === 0) this.native.ref();
     return at;
+  }
+
+  /** Stages one ASYNC_CANCEL for every request in the ring; false if the staging area is full. */
+  private stageCancelAll(): boolean {
+    const at = this.takeEntry();
+    if (at < 0) return false;
+    const p = this.entries[at];
+    p[P_OPCODE] = Opcode.ASYNC_CANCEL;
+    p[P_OP_FLAGS] = IORING_ASYNC_CANCEL_ANY;
+    p[P_SLOT] = -1 >>> 0;
+    p[P_TAG] = -1 >>> 0;
+    p[P_SQE_FLAGS] = 0;
+    p[P_X1] = 0;
+    p[P_X2] = 0;
+    p[P_GROUP] = 1;
+    return true;
   }
 
   /** Stages ASYNC_CANCEL for `req`'s main SQE; false if the staging area is full. */
@@ -768,6 +810,7 @@ export class UringBackend implements Backend {
     if (this.closed) return;
     this.closing = true;
     clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
     clearInterval(this.stallTimer);
     // Queued work never reached the kernel: it fails at once.
     for (let item = this.queue.shift(); item; item = this.queue.shift()) {
@@ -790,17 +833,10 @@ export class UringBackend implements Backend {
       }
     }
     if (this.inRing > 0) {
-      const at = this.takeEntry();
-      if (at >= 0) {
-        const p = this.entries[at];
-        p[P_OPCODE] = Opcode.ASYNC_CANCEL;
-        p[P_OP_FLAGS] = IORING_ASYNC_CANCEL_ANY;
-        p[P_SLOT] = -1 >>> 0;
-        p[P_TAG] = -1 >>> 0;
-        p[P_SQE_FLAGS] = 0;
-        p[P_X1] = 0;
-        p[P_X2] = 0;
-        p[P_GROUP] = 1;
+      // No room now: drainQueue() stages it once the addon's flush retry freed the area.
+      if (!this.stageCancelAll()) {
+        this.cancelAllDue = true;
+        this.retrySoon();
       }
       this.native.flush();
       await new Promise<void>((resolve) => {

@@ -231,6 +231,51 @@ describeBackends('cancellation and timeouts', (backend, t) => {
       return ticks;
     }
 
+    /** Makes the next `n` cancel stagings find the staging area full, as when its flush keeps failing. */
+    function refuseEntries(n) {
+      const impl = ring.impl;
+      const takeEntry = impl.takeEntry;
+      let refused = 0;
+      impl.takeEntry = function () {
+        if (refused < n) {
+          refused++;
+          return -1;
+        }
+        return takeEntry.call(this);
+      };
+      return () => refused;
+    }
+
+    it('a cancel that finds the staging area full is staged once there is room: the abort settles', async function () {
+      this.timeout(10000);
+      const ac = new AbortController();
+      const sleep = ring.sleep(60000, { signal: ac.signal });
+      await ring.nop(); // the sleep is in the kernel
+      const refused = refuseEntries(3);
+      ac.abort();
+      const err = await rejectionOf(() => sleep, 'aborted sleep');
+      expectAbortError(err);
+      expect(refused()).to.equal(3);
+      expect(ring.stats().inFlight).to.equal(0);
+    });
+
+    it("shutdown()'s cancel-all that finds the staging area full is staged once there is room", async function () {
+      this.timeout(10000);
+      const sleeps = Array.from({ length: 4 }, () => ring.sleep(60000));
+      const settled = Promise.allSettled(sleeps);
+      await ring.nop();
+      const before = ring.stats().cqesReaped;
+      const refused = refuseEntries(2);
+      await ring.shutdown();
+      expect(refused()).to.equal(2);
+      for (const o of await settled) {
+        expect(o.status).to.equal('rejected');
+        expectErrnoError(o.reason, { code: 'ECANCELED' });
+      }
+      // The kernel gave every sleep back (plus the cancel's own CQE): none was abandoned.
+      expect(ring.stats().cqesReaped - before).to.equal(5);
+    });
+
     it('setInterval keeps ticking during sleep(300)', async function () {
       let ticks = 0;
       const timer = setInterval(() => ticks++, 5);
