@@ -17,6 +17,11 @@ export interface RingStats {
   sqesSubmitted: number;
   /** CQEs reaped. */
   cqesReaped: number;
+  /**
+   * CQEs the kernel did not post: chain ops sent with IOSQE_CQE_SKIP_SUCCESS, whose results the
+   * next op's CQE implied. sqesSubmitted = cqesReaped + cqesSkipped once the ring is idle.
+   */
+  cqesSkipped: number;
   /** Completion batches delivered to JS. */
   harvests: number;
   /** Every io_uring_enter made by the addon. */

@@ -11,6 +11,12 @@ export class ChainRun {
   waiting = false;
   aborted = false;
   dropped = false;
+  /**
+   * The staged segment's ops [quietFrom, quietTo) went in with IOSQE_CQE_SKIP_SUCCESS and op
+   * quietTo is its last; -1 when the segment posts a CQE per op.
+   */
+  quietFrom = -1;
+  quietTo = -1;
   onAbort: (() => void) | undefined = undefined;
   resolve: ((values: unknown[]) => void) | undefined = undefined;
   reject: ((reason: unknown) => void) | undefined = undefined;

@@ -90,6 +90,7 @@ export class FsBackend implements Backend {
       submitCalls: 0,
       sqesSubmitted: 0,
       cqesReaped: 0,
+      cqesSkipped: 0,
       harvests: 0,
       enterCalls: 0,
       submitRetries: 0,

@@ -44,6 +44,13 @@ export interface OpKind {
    * is submitted once it has succeeded.
    */
   readonly failKeepsLink?: boolean;
+  /**
+   * The result a success of this request must have, or -1 when it is not known in advance:
+   * the full length for reads and writes (the kernel fails a short one inside a link), 0 for
+   * ops that return nothing. Inside a chain such an op goes in with IOSQE_CQE_SKIP_SUCCESS: the
+   * completion of the op after it says it succeeded, so the ring posts one CQE per segment.
+   */
+  quietResult?(req: Request): number;
 }
 
 export class Request {

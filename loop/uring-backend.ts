@@ -39,7 +39,9 @@ import {
   C_SUBMIT_RETRIES,
   IORING_ASYNC_CANCEL_ANY,
   IORING_CQE_F_MORE,
+  IORING_FEAT_CQE_SKIP,
   IOSQE_ASYNC,
+  IOSQE_CQE_SKIP_SUCCESS,
   IOSQE_FIXED_FILE,
   IOSQE_IO_LINK,
   KIND_BITS,
@@ -111,6 +113,13 @@ export class UringBackend implements Backend {
   private readonly lateCancels: Request[] = [];
   /** shutdown()'s cancel-all found no room in the staging area: drainQueue() stages it. */
   private cancelAllDue = false;
+  /** The kernel honours IOSQE_CQE_SKIP_SUCCESS: chain segments post one CQE (see stageChain()). */
+  private readonly cqeSkip: boolean;
+  /**
+   * Quiet segments whose op `from - 1` failed: the kernel posts nothing for ops [from, to],
+   * which complete with ECANCELED once the current batch of CQEs has been read.
+   */
+  private readonly silenced: { run: ChainRun; from: number; to: number }[] = [];
   /** Opcodes this kernel runs, indexed by opcode. */
   private readonly opcodeOk = new Uint8Array(256);
   private readonly cqes: Int32Array;
@@ -129,6 +138,7 @@ export class UringBackend implements Backend {
   private capacity: number;
   private submitted = 0;
   private completed = 0;
+  private cqesSkipped = 0;
   private inRing = 0;
   private closing = false;
   private drained: (() => void) | undefined;
@@ -174,6 +184,7 @@ export class UringBackend implements Backend {
     this.info = this.native.info();
     this.maxChainSqes = this.info.sqEntries;
     this.capacity = this.info.cqEntries;
+    this.cqeSkip = (this.info.features & IORING_FEAT_CQE_SKIP) !== 0;
     this.slots = new SlotTable<Request>(Math.max(16, this.capacity));
     for (const op of this.info.opcodes) if (op < 256) this.opcodeOk[op] = 1;
     for (let i = this.info.directFiles - 1; i >= 0; i--) this.directFree.push(i);
@@ -285,6 +296,7 @@ export class UringBackend implements Backend {
       submitCalls: c[C_SUBMIT_CALLS],
       sqesSubmitted: c[C_SQES_SUBMITTED],
       cqesReaped: c[C_CQES_REAPED],
+      cqesSkipped: this.cqesSkipped,
       harvests: c[C_HARVESTS],
       enterCalls: c[C_ENTER_CALLS],
       submitRetries: c[C_SUBMIT_RETRIES],
@@ -355,8 +367,11 @@ export class UringBackend implements Backend {
     this.stage(req, false, at, req.timeout > 0 ? 2 : 1);
   }
 
-  /** Writes one request (and its linked timeout) into the staging area at `at`. */
-  private stage(req: Request, linkNext: boolean, at: number, group: number): number {
+  /**
+   * Writes one request (and its linked timeout) into the staging area at `at`; a `quiet` one
+   * posts no CQE when it succeeds (IOSQE_CQE_SKIP_SUCCESS).
+   */
+  private stage(req: Request, linkNext: boolean, at: number, group: number, quiet = false): number {
     const slot = this.slots.acquire(req);
     req.slot = slot;
     req.gen = this.slots.gens[slot];
@@ -367,7 +382,8 @@ export class UringBackend implements Backend {
     p[P_TAG] = (req.gen << KIND_BITS) | KIND_MAIN;
     p[P_SQE_FLAGS] =
       (req.file && !req.kind.directByIndex ? IOSQE_FIXED_FILE : 0) |
-      (linkNext || req.timeout > 0 ? IOSQE_IO_LINK : 0);
+      (linkNext || req.timeout > 0 ? IOSQE_IO_LINK : 0) |
+      (quiet ? IOSQE_CQE_SKIP_SUCCESS : 0);
     p[P_GROUP] = group;
     // The addon reads object slots only for opcodes that take memory, so ops
     // without any (nop, fsync, close...) skip the stores.
@@ -450,11 +466,71 @@ export class UringBackend implements Backend {
     }
     run.waiting = false;
     run.staged = end + 1;
+    const quiet = this.quietSegment(run, first, end);
+    run.quietFrom = quiet ? first : -1;
+    run.quietTo = quiet ? end : -1;
     let next = at;
     for (let i = first; i <= end; i++) {
-      next = this.stage(run.reqs[i], i < end, next, i === first ? sqes : 0);
+      next = this.stage(run.reqs[i], i < end, next, i === first ? sqes : 0, quiet && i < end);
     }
     return true;
+  }
+
+  /**
+   * Whether the segment [first, end] goes in with IOSQE_CQE_SKIP_SUCCESS on every op but its
+   * last: then it ends in one CQE, the last op's or the first failure's, and one wake-up of
+   * the loop instead of one per op. Only when every op but the last knows its success result in
+   * advance (OpKind.quietResult), and never with timeouts or an AbortSignal: those need each
+   * op's own CQE to tell which one the cancel hit.
+   */
+  private quietSegment(run: ChainRun, first: number, end: number): boolean {
+    if (!this.cqeSkip || end === first || run.signal !== undefined) return false;
+    for (let i = first; i <= end; i++) {
+      const req = run.reqs[i];
+      if (req.timeout > 0) return false;
+      if (i < end && (req.kind.quietResult === undefined || req.kind.quietResult(req) < 0)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The CQE of an op of a quiet segment: the ops before it ran and succeeded. If it is not the
+   * segment's last op it failed, and the kernel posts nothing for the ops after it: they are
+   * completed with ECANCELED after this batch of CQEs (a group the addon refused still gets a
+   * CQE for each of its ops, with its own error, within the same batch).
+   */
+  private quietCqe(run: ChainRun, req: Request): void {
+    const from = run.quietFrom;
+    const to = run.quietTo;
+    if (req.index < from || req.index > to) return;
+    run.quietFrom = run.quietTo = -1;
+    for (let i = from; i < req.index; i++) {
+      const done = run.reqs[i];
+      if (!done.done && done.slot >= 0) {
+        this.completeQuiet(done, (done.kind.quietResult as (r: Request) => number)(done));
+      }
+    }
+    if (req.index < to) this.silenced.push({ run, from: req.index + 1, to });
+  }
+
+  /** Completes an op whose CQE the kernel skipped, with the result it implied. */
+  private completeQuiet(req: Request, res: number): void {
+    this.cqesSkipped++;
+    req.res = res;
+    req.done = true;
+    this.sqesInFlight--;
+    if (--req.cqes === 0) this.finish(req);
+  }
+
+  private finishSilenced(): void {
+    for (const { run, from, to } of this.silenced.splice(0)) {
+      for (let i = from; i <= to; i++) {
+        const req = run.reqs[i];
+        if (!req.done && req.slot >= 0) this.completeQuiet(req, ECANCELED);
+      }
+    }
   }
 
   /** The segment ending with `req` is done: stage the next one, or cancel the rest. */
@@ -541,6 +617,7 @@ export class UringBackend implements Backend {
             // More CQEs follow: the request keeps its slot and its SQE count.
             if (flags & IORING_CQE_F_MORE) continue;
           }
+          if (req.chain !== null && req.chain.quietTo >= 0) this.quietCqe(req.chain, req);
           req.res = res;
           req.done = true;
           if (req.chain?.aborted && res >= 0) this.cancelNextInChain(req);
@@ -554,6 +631,7 @@ export class UringBackend implements Backend {
       this.sqesInFlight--;
       if (--req.cqes === 0) this.finish(req);
     }
+    if (this.silenced.length > 0) this.finishSilenced();
     if (this.queue.length > 0 || this.lateCancels.length > 0 || this.cancelAllDue) {
       this.drainQueue();
     }

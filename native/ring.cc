@@ -25,8 +25,8 @@ constexpr int kMaxRounds = 16;
 constexpr auto kTeardownWait = std::chrono::milliseconds(1000);
 // user_data of the cancel-everything request issued at teardown.
 constexpr uint64_t kTeardownUserData = ~0ULL;
-constexpr uint8_t kAllowedSqeFlags =
-    IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_ASYNC;
+constexpr uint8_t kAllowedSqeFlags = IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_IO_LINK |
+                                     IOSQE_IO_HARDLINK | IOSQE_ASYNC | IOSQE_CQE_SKIP_SUCCESS;
 
 size_t ElementSize(napi_typedarray_type type) {
   switch (type) {
@@ -149,6 +149,7 @@ int RingCore::Open(const SetupOptions& options, unsigned direct_files) {
   defer_taskrun_ = (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) != 0;
   // The kernel marks pending task work in the SQ flags.
   taskrun_flag_ = (setup_flags_ & IORING_SETUP_TASKRUN_FLAG) != 0;
+  cqe_skip_ = (ring_.features & IORING_FEAT_CQE_SKIP) != 0;
 
   event_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (event_fd_ < 0) ret = -errno;
@@ -430,8 +431,16 @@ unsigned RingCore::PrepStaged(bool own_scope) {
         const double* p = params_ + static_cast<size_t>(done + i) * kParamCount;
         refused_.push_back({UserData(p), i == bad ? err : -ECANCELED});
       } else {
-        Fill(io_uring_get_sqe(&ring_), entries_[i]);
+        io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+        Fill(sqe, entries_[i]);
+        // IOSQE_CQE_SKIP_SUCCESS only inside a link, never on its last SQE: a linked
+        // group then ends in exactly one CQE (its last op's, or the first failure's).
+        const bool quiet = (sqe->flags & IOSQE_CQE_SKIP_SUCCESS) != 0;
+        if (quiet && (i + 1 == group || !(sqe->flags & IOSQE_IO_LINK) || !cqe_skip_)) {
+          sqe->flags &= static_cast<uint8_t>(~IOSQE_CQE_SKIP_SUCCESS);
+        }
         staged_++;
+        if (sqe->flags & IOSQE_CQE_SKIP_SUCCESS) continue;
       }
       pending_++;
     }

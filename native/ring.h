@@ -95,6 +95,8 @@ class RingCore {
   bool closing_ = false;
   bool defer_taskrun_ = false;
   bool taskrun_flag_ = false;
+  /** IORING_FEAT_CQE_SKIP: IOSQE_CQE_SKIP_SUCCESS is honoured. */
+  bool cqe_skip_ = false;
   bool refed_ = false;
   int event_fd_ = -1;
   int open_handles_ = 0;

@@ -601,4 +601,115 @@ function fixture(name) {
       expect(after.inFlight).to.equal(0);
     });
   });
+
+  describe('one CQE per chain segment (IOSQE_CQE_SKIP_SUCCESS)', function () {
+    const CQE_SKIP = 1 << 11; // IORING_FEAT_CQE_SKIP
+    beforeEach(function () {
+      if ((newRing().features.features & CQE_SKIP) === 0) this.skip();
+    });
+
+    /** Runs `make(ring)`'s chain; returns its outcome and the CQEs reaped and skipped. */
+    async function counted(ring, make, runOptions) {
+      await ring.nop();
+      const before = ring.stats();
+      const outcome = await make(ring)
+        .run(runOptions)
+        .then(
+          (value) => ({ value }),
+          (error) => ({ error }),
+        );
+      const after = ring.stats();
+      expect(after.inFlight).to.equal(0);
+      expect(after.cqesReaped + after.cqesSkipped).to.equal(after.sqesSubmitted);
+      return {
+        ...outcome,
+        reaped: after.cqesReaped - before.cqesReaped,
+        skipped: after.cqesSkipped - before.cqesSkipped,
+      };
+    }
+
+    it('write -> write -> write -> fdatasync posts one CQE; the writes are implied in full', async function () {
+      const ring = newRing();
+      const fd = fs.openSync(t.file('quiet.bin'), 'w+');
+      t.defer(() => fs.closeSync(fd));
+      const r = await counted(ring, (rg) =>
+        rg
+          .chain()
+          .write(fd, Buffer.from('abc'), 0, 3, 0)
+          .write(fd, Buffer.from('defg'), 0, 4, 3)
+          .write(fd, Buffer.from('h'), 0, 1, 7)
+          .fdatasync(fd),
+      );
+      expect(r.error).to.equal(undefined);
+      expect(r.value).to.deep.equal([3, 4, 1, undefined]);
+      expect([r.reaped, r.skipped]).to.deep.equal([1, 3]);
+      expect(fs.readFileSync(t.file('quiet.bin'), 'utf8')).to.equal('abcdefgh');
+    });
+
+    it('a failure inside the segment posts only its own CQE: the op before it succeeded, those after are ECANCELED', async function () {
+      const ring = newRing();
+      const p = t.file('quiet-fail.bin');
+      const fd = fs.openSync(p, 'w+');
+      t.defer(() => fs.closeSync(fd));
+      const r = await counted(ring, (rg) =>
+        rg
+          .chain()
+          .write(fd, Buffer.from('first'), 0, 5, 0)
+          .write(987654, Buffer.from('bad fd'), 0, 6, 0)
+          .write(fd, Buffer.from('never'), 0, 5, 5)
+          .fdatasync(fd),
+      );
+      expectErrnoError(r.error.cause, { code: 'EBADF', syscall: 'write' });
+      expect(r.error.index).to.equal(1);
+      expect(r.error.results.map((x) => x.status)).to.deep.equal([
+        'fulfilled',
+        'rejected',
+        'rejected',
+        'rejected',
+      ]);
+      expect(r.error.results[0].value).to.equal(5);
+      expect(r.error.results[2].reason.code).to.equal('ECANCELED');
+      expect(r.error.results[3].reason.code).to.equal('ECANCELED');
+      expect([r.reaped, r.skipped]).to.deep.equal([1, 3]);
+      expect(fs.readFileSync(p, 'utf8')).to.equal('first');
+    });
+
+    it('a short read inside the segment is a failure, never an implied full read', async function () {
+      const ring = newRing();
+      const p = t.file('short.bin');
+      fs.writeFileSync(p, '0123456789');
+      const fd = fs.openSync(p, 'r+');
+      t.defer(() => fs.closeSync(fd));
+      const r = await counted(ring, (rg) =>
+        rg
+          .chain()
+          .read(fd, Buffer.alloc(100), 0, 100, 0)
+          .write(fd, Buffer.from('X'), 0, 1, 0)
+          .fdatasync(fd),
+      );
+      expect(r.error.index).to.equal(0);
+      expect(r.error.cause.code).to.equal('ERR_URING_SHORT_IO');
+      expect(r.error.cause.bytes).to.equal(10);
+      expect([r.reaped, r.skipped]).to.deep.equal([1, 2]);
+      expect(fs.readFileSync(p, 'utf8')).to.equal('0123456789');
+    });
+
+    it('a chain with an AbortSignal or a per-op timeout gets a CQE for every op', async function () {
+      const ring = newRing();
+      const fd = fs.openSync(t.file('loud.bin'), 'w+');
+      t.defer(() => fs.closeSync(fd));
+      const signal = new AbortController().signal;
+      const withSignal = await counted(
+        ring,
+        (rg) => rg.chain().write(fd, Buffer.from('a'), 0, 1, 0).fdatasync(fd),
+        { signal },
+      );
+      expect([withSignal.reaped, withSignal.skipped]).to.deep.equal([2, 0]);
+      const withTimeout = await counted(ring, (rg) =>
+        rg.chain().write(fd, Buffer.from('b'), 0, 1, 1, { timeout: 5000 }).fdatasync(fd),
+      );
+      // The write's linked timeout is cancelled when the write completes: its own CQE too.
+      expect([withTimeout.reaped, withTimeout.skipped]).to.deep.equal([3, 0]);
+    });
+  });
 });

@@ -19,6 +19,7 @@ export const close: OpKind = {
     }
     return undefined;
   },
+  quietResult: () => 0,
   async fs(req) {
     const fd = fdOf(req);
     await fsCall<void>(req, (cb) => fs.close(fd, cb));

@@ -9,5 +9,6 @@ export const nop: OpKind = {
     p[P_OPCODE] = Opcode.NOP;
   },
   result: () => undefined,
+  quietResult: () => 0,
   fs: () => new Promise((resolve) => setImmediate(() => resolve(0))),
 };

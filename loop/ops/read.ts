@@ -17,6 +17,7 @@ export const read: OpKind = {
   },
   result: (_req, res) => res,
   expected: (req) => req.len,
+  quietResult: (req) => req.len,
   fs(req) {
     const view = req.a as NodeJS.ArrayBufferView;
     const pos = req.pos < 0 ? null : req.pos;

@@ -20,6 +20,7 @@ function vectorOp(name: 'readv' | 'writev', opcode: number): OpKind {
     },
     result: (_req, res) => res,
     expected: total,
+    quietResult: total,
     fs(req) {
       const views = req.b as NodeJS.ArrayBufferView[];
       const pos = req.pos < 0 ? null : req.pos;

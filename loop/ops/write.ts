@@ -15,6 +15,7 @@ export const write: OpKind = {
   },
   result: (_req, res) => res,
   expected: (req) => req.len,
+  quietResult: (req) => req.len,
   fs(req) {
     const view = req.a as NodeJS.ArrayBufferView;
     return fsCall<number>(req, (cb) =>
