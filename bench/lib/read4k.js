@@ -2,6 +2,7 @@
 // 4 KiB reads at random aligned offsets of a 64 MiB file in the page cache.
 const fs = require('node:fs');
 const { cachedFile } = require('./files');
+const { FloorRing } = require('./floor-ring');
 const { BLOCK, offsets } = require('./offsets');
 const { Phase, promisePool, callbackPool, syncLoop } = require('./phase');
 
@@ -43,6 +44,21 @@ function read4k(depth) {
               check,
             );
             await ring.shutdown();
+            return result;
+          }
+          case 'floor': {
+            // bench/floor.mjs only: the smallest Promise-per-op layer on the addon.
+            const ring = new FloorRing();
+            const result = await promisePool(
+              phase(),
+              depth,
+              () => {
+                const buf = Buffer.allocUnsafe(BLOCK);
+                return () => ring.read(fd, buf, next());
+              },
+              check,
+            );
+            ring.close();
             return result;
           }
           case 'fs-promises': {
