@@ -2,6 +2,7 @@
 // Shared by Ring (single ops) and Chain.
 import { ChainFile } from '../loop/chain-file';
 import * as opsModule from '../loop/ops';
+import { byteLengthOf } from '../loop/byte-length';
 import { Request, type OpKind } from '../loop/request';
 import { openFlags } from './open-flags';
 import {
@@ -37,7 +38,7 @@ export function bufferRange(
   length: unknown,
 ): Request {
   const view = bufferArg(buffer);
-  const size = view.byteLength;
+  const size = byteLengthOf(view);
   const start = offset === undefined || offset === null ? 0 : integer('offset', offset, 0, size);
   const max = Math.min(size - start, MAX_IO_LENGTH);
   const len =
@@ -86,7 +87,7 @@ function vector(kind: OpKind, fd: unknown, buffers: unknown, position: unknown):
   const req = withFile(kind, fd);
   const views = buffersArg(buffers);
   let total = 0;
-  for (const v of views) total += v.byteLength;
+  for (const v of views) total += byteLengthOf(v);
   if (total > MAX_IO_LENGTH) throw rangeError('buffers', `<= ${MAX_IO_LENGTH} bytes in all`, total);
   req.b = views;
   // The addon writes one struct iovec (16 bytes) per view here.

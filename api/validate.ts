@@ -4,6 +4,7 @@
 import { Buffer } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
 import { ChainFile } from '../loop/chain-file';
+import { byteLengthOf } from '../loop/byte-length';
 
 export const MAX_INT32 = 2 ** 31 - 1;
 /** Largest byte count one read or write may ask for (the kernel's MAX_RW_COUNT). */
@@ -72,7 +73,7 @@ const typedArrayEntries = Object.getPrototypeOf(Uint8Array.prototype).entries as
 function unusable(view: ArrayBufferView): string | undefined {
   try {
     // A DataView over a detached buffer, or out of bounds, throws on byteLength.
-    if (view.byteLength !== 0) return undefined;
+    if (byteLengthOf(view) !== 0) return undefined;
     if (!(view instanceof DataView)) typedArrayEntries.call(view);
     return undefined;
   } catch {

@@ -160,7 +160,8 @@ export class GroupCommitter {
       len = Buffer.byteLength(payload);
     } else if (payload instanceof Uint8Array) {
       data = payload;
-      len = payload.byteLength;
+      // Not byteLength: V8 calls a builtin for it (see loop/byte-length.ts).
+      len = payload.length;
     } else if (ArrayBuffer.isView(payload)) {
       data = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
       len = data.byteLength;

@@ -10,6 +10,7 @@ import { bufferArg } from '../validate';
 import { closeFd } from './close-fd';
 import type { ResolvedConnectionOptions } from './options';
 import { track, untrack } from './registry';
+import { byteLengthOf } from '../../loop/byte-length';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 const toResult = (chunk: Buffer | null): IteratorResult<Buffer, undefined> =>
@@ -99,7 +100,7 @@ export class Connection implements AsyncIterable<Buffer> {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (view.byteLength === 0) return Promise.resolve();
+    if (byteLengthOf(view) === 0) return Promise.resolve();
     return this.sender.write(view);
   }
 

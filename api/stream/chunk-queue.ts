@@ -43,7 +43,8 @@ export class ChunkQueue {
       this.bytes += n;
       return n;
     }
-    const len = data.byteLength;
+    // Not byteLength: V8 calls a builtin for it (see loop/byte-length.ts).
+    const len = data.length;
     if (last === undefined || last.buf.length - last.end < len) {
       if (len > CHUNK_SIZE) {
         const buf = Buffer.allocUnsafe(len);

@@ -5,6 +5,7 @@ import { send } from '../ops/send';
 import { IOVEC_SIZE, MSGHDR_SIZE, sendmsg } from '../ops/msg';
 import { Request } from '../request';
 import type { UringBackend } from '../uring-backend';
+import { byteLengthOf } from '../byte-length';
 
 /** Most bytes and buffers one request carries (the kernel's MAX_RW_COUNT, IOV_MAX). */
 const MAX_BYTES = 0x7ffff000;
@@ -39,15 +40,14 @@ export class Sender {
     if (this.error) return Promise.reject(this.error);
     return new Promise<void>((resolve, reject) => {
       let start = 0;
+      const size = byteLengthOf(view);
       // A view larger than one request takes several, in order.
-      for (; view.byteLength - start > MAX_BYTES; start += MAX_BYTES) {
+      for (; size - start > MAX_BYTES; start += MAX_BYTES) {
         const piece = new Uint8Array(view.buffer, view.byteOffset + start, MAX_BYTES);
         this.queue.push({ view: piece, resolve: nothing, reject });
       }
       const rest =
-        start === 0
-          ? view
-          : new Uint8Array(view.buffer, view.byteOffset + start, view.byteLength - start);
+        start === 0 ? view : new Uint8Array(view.buffer, view.byteOffset + start, size - start);
       this.queue.push({ view: rest, resolve, reject });
       if (!this.req) this.pump();
     });
@@ -76,7 +76,7 @@ export class Sender {
     let count = 0;
     let bytes = 0;
     while (count < queue.length && count < MAX_VIEWS) {
-      const size = queue[count].view.byteLength;
+      const size = byteLengthOf(queue[count].view);
       if (count > 0 && bytes + size > MAX_BYTES) break;
       bytes += size;
       count++;
