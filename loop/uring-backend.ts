@@ -478,8 +478,8 @@ export class UringBackend implements Backend {
 
   /**
    * Whether the segment [first, end] goes in with IOSQE_CQE_SKIP_SUCCESS on every op but its
-   * last: then it ends in one CQE, the last op's or the first failure's, and one wake-up of
-   * the loop instead of one per op. Only when every op but the last knows its success result in
+   * last: then it ends in one CQE, the last op's or the first failure's, reaped in one
+   * completion batch instead of one per op. Only when every op but the last knows its success result in
    * advance (OpKind.quietResult), and never with timeouts or an AbortSignal: those need each
    * op's own CQE to tell which one the cancel hit.
    */
