@@ -28,6 +28,7 @@ class FloorRing {
       this.creating.resolve = resolve;
       this.creating.reject = reject;
     };
+    this.lastSlot = -1;
     this.native = new addon.NativeRing(
       { entries: ENTRIES, directFiles: 0 },
       (count) => this.onComplete(count),
@@ -36,17 +37,22 @@ class FloorRing {
       this.cqes,
       this.counters,
     );
+    this.skip = (this.native.info().features & P.IORING_FEAT_CQE_SKIP) !== 0;
   }
 
-  /** Writes one SQE's parameters; returns the Promise of its result. */
-  stage(opcode, fd, buf, len, pos) {
+  /**
+   * Writes one SQE's parameters; returns the Promise of its result. `group` is
+   * the number of SQEs of a linked group on its first entry, 0 on the others.
+   */
+  stage(opcode, fd, buf, len, pos, sqeFlags = 0, opFlags = 0, group = 1) {
     if (this.free.length === 0) return Promise.reject(new RangeError('more ops than the CQ holds'));
-    const op = { resolve: null, reject: null, buf };
+    const op = { resolve: null, reject: null, buf, next: -1, prev: -1 };
     this.creating = op;
     const promise = new Promise(this.executor);
     this.creating = null;
     const slot = this.free.pop();
     this.pending[slot] = op;
+    this.lastSlot = slot;
     const c = this.counters;
     const at = c[P.C_JS_STAGED];
     if (at === 0 && this.dirty > 0) {
@@ -64,11 +70,11 @@ class FloorRing {
     a[o + P.P_OFFSET] = pos;
     a[o + P.P_SLOT] = slot;
     a[o + P.P_TAG] = 0;
-    a[o + P.P_SQE_FLAGS] = 0;
-    a[o + P.P_OP_FLAGS] = 0;
+    a[o + P.P_SQE_FLAGS] = sqeFlags;
+    a[o + P.P_OP_FLAGS] = opFlags;
     a[o + P.P_BUF_OFFSET] = 0;
     a[o + P.P_FILE_INDEX] = 0;
-    a[o + P.P_GROUP] = 1;
+    a[o + P.P_GROUP] = group;
     if (buf !== undefined) {
       this.objs[at * 2] = buf;
       if (at >= this.dirty) this.dirty = at + 1;
@@ -84,6 +90,23 @@ class FloorRing {
     return this.stage(P.Opcode.READ, fd, buf, buf.length, pos);
   }
 
+  /**
+   * write -> fdatasync as one linked group, with one CQE when both succeed
+   * (the write skips its own). Settles with the fdatasync's result; a failed
+   * write posts only its own CQE, which then settles the fdatasync as well.
+   */
+  writeDatasync(fd, buf, len, pos) {
+    if (this.free.length < 2) return Promise.reject(new RangeError('more ops than the CQ holds'));
+    const flags = P.IOSQE_IO_LINK | (this.skip ? P.IOSQE_CQE_SKIP_SUCCESS : 0);
+    // Only a failure settles the write's own Promise, and it settles the fdatasync's too.
+    this.stage(P.Opcode.WRITE, fd, buf, len, pos, flags, 0, 2).catch(() => {});
+    const writeSlot = this.lastSlot;
+    const sync = this.stage(P.Opcode.FSYNC, fd, undefined, 0, 0, 0, P.IORING_FSYNC_DATASYNC, 0);
+    this.pending[writeSlot].next = this.lastSlot;
+    this.pending[this.lastSlot].prev = writeSlot;
+    return sync;
+  }
+
   onComplete(count) {
     const cqes = this.cqes;
     for (let i = 0; i < count; i++) {
@@ -93,9 +116,28 @@ class FloorRing {
       this.pending[slot] = null;
       this.free.push(slot);
       const res = cqes[at + P.CQE_RES];
+      if (op.next >= 0 && this.skip) {
+        // A skip-flagged write posts a CQE only when it failed or came up
+        // short; the kernel then cancels the linked fdatasync without a CQE.
+        const err = new Error(res < 0 ? `errno ${-res}` : `short write: ${res}`);
+        this.release(op.next).reject(err);
+        op.reject(err);
+        continue;
+      }
+      if (op.prev >= 0 && this.skip && this.pending[op.prev] !== null) {
+        this.release(op.prev); // the write succeeded without a CQE
+      }
       if (res >= 0) op.resolve(res);
       else op.reject(new Error(`errno ${-res}`));
     }
+  }
+
+  /** Frees a slot whose op will post no CQE; returns that op. */
+  release(slot) {
+    const op = this.pending[slot];
+    this.pending[slot] = null;
+    this.free.push(slot);
+    return op;
   }
 
   close() {

@@ -3,7 +3,8 @@
 // the same batching (appends made while a batch is in flight form the next
 // batch), one write + one fdatasync per batch, one batch in flight. Only the
 // I/O path differs: fs.promises FileHandle or callback fs (both on libuv's
-// thread pool).
+// thread pool), or, for bench/floor.mjs, one linked write -> fdatasync on the
+// bare addon (bench/lib/floor-ring.js).
 'use strict';
 
 const fs = require('node:fs');
@@ -21,13 +22,15 @@ function putU32(buf, off, value) {
 class FsGroupLog {
   /**
    * @param {{ fd: number, handle?: import('node:fs/promises').FileHandle, position: number,
-   *           arenaSize: number, io: 'promises' | 'callback' }} o
+   *           arenaSize: number, io: 'promises' | 'callback' | 'floor',
+   *           ring?: import('./floor-ring').FloorRing }} o
    */
   constructor(o) {
     this.fd = o.fd;
     this.handle = o.handle;
     this.position = o.position;
     this.io = o.io;
+    this.ring = o.ring;
     this.arenaSize = o.arenaSize;
     this.filling = this.newBatch();
     this.spare = [];
@@ -84,7 +87,9 @@ class FsGroupLog {
       this.spare.push(b.arena);
       if (this.filling.count > 0) this.commit();
     };
-    if (this.io === 'promises') {
+    if (this.io === 'floor') {
+      this.ring.writeDatasync(this.fd, b.arena, b.used, position).then(() => done(), done);
+    } else if (this.io === 'promises') {
       this.handle
         .write(b.arena, 0, b.used, position)
         .then(() => this.handle.datasync())
