@@ -144,6 +144,7 @@ describeBackends('DurableLog recovery', function (_backend, t) {
     const dir = t.file('log');
     await makeLog(dir, t.ring, 3);
     fs.writeFileSync(path.join(dir, '00000000000000000004.wal.tmp'), 'half-made segment');
+    fs.writeFileSync(path.join(dir, 'spare.wal.tmp'), 'half-made spare');
     const log = await DurableLog.open(dir, { ring: t.ring });
     await log.close();
     expect(fs.readdirSync(dir).sort()).to.deep.equal([SEG]);

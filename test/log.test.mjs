@@ -268,6 +268,59 @@ describeBackends('DurableLog', function (backend, t) {
       expect(all.map((r) => r.lsn)).to.deep.equal(all.map((_, i) => i + 1));
     });
 
+    it('rollover adopts the spare prepared in the background; close leaves no spare behind', async function () {
+      const size = 64 * 1024;
+      const log = await DurableLog.open(t.file('log'), { ring: t.ring, segmentSize: size });
+      const texts = Array.from({ length: 600 }, (_, i) => `s${i}-${'w'.repeat(400)}`);
+      // One at a time: every batch is small, so each segment passes the point where
+      // its spare starts well before it is full.
+      for (const text of texts) await log.append(text);
+      const st = log.stats();
+      expect(st.segmentsCreated).to.be.greaterThan(3);
+      // The first segment is created at open; every later one was a spare.
+      expect(st.segmentsFromSpare).to.equal(st.segmentsCreated - 1);
+      await log.close();
+      const names = fs.readdirSync(t.file('log')).sort();
+      expect(names.filter((n) => !n.endsWith('.wal'))).to.deep.equal([]);
+      expect(names.length).to.equal(st.segmentsCreated);
+      for (const name of names.slice(0, -1)) {
+        expect(fs.statSync(`${t.file('log')}/${name}`).size).to.equal(size);
+      }
+      const all = await readAll(t.file('log'), { ring: t.ring });
+      expect(all.map((r) => r.text)).to.deep.equal(texts);
+      expect(all.map((r) => r.lsn)).to.deep.equal(texts.map((_, i) => i + 1));
+    });
+
+    it('a spare that cannot be prepared is not used: rollover creates the segment itself', async function () {
+      let failFallocate = 0;
+      class FailingRing extends Ring {
+        fallocate(...args) {
+          if (failFallocate > 0) {
+            failFallocate--;
+            const err = Object.assign(new Error('ENOSPC: no space left on device, fallocate'), {
+              code: 'ENOSPC',
+              errno: errnoOf('ENOSPC'),
+              syscall: 'fallocate',
+            });
+            return Promise.reject(err);
+          }
+          return super.fallocate(...args);
+        }
+      }
+      const ring = new FailingRing({ backend });
+      t.defer(() => ring.shutdown());
+      const log = await DurableLog.open(t.file('log'), { ring, segmentSize: 4096 });
+      failFallocate = 1; // the spare's
+      const big = 'v'.repeat(3000);
+      expect((await log.append(big)).lsn).to.equal(1);
+      expect((await log.append(big)).lsn).to.equal(2);
+      expect(log.stats().segmentsCreated).to.equal(2);
+      expect(log.stats().segmentsFromSpare).to.equal(0);
+      await log.close();
+      expect(segments(t.file('log')).length).to.equal(fs.readdirSync(t.file('log')).length);
+      expect((await readAll(t.file('log'), { ring })).map((r) => r.lsn)).to.deep.equal([1, 2]);
+    });
+
     it('a record larger than a segment is a RangeError; one that fills a segment is fine', async function () {
       const log = await DurableLog.open(t.file('log'), { ring: t.ring, segmentSize });
       t.defer(() => log.close());

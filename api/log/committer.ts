@@ -24,19 +24,18 @@ import {
   recordCrc,
 } from './format';
 import type { LogSettings } from './options';
-import { Segment, createSegment, rootCause } from './segment';
+import { Segment, SpareSegment, createSegment, rootCause, zeroFill } from './segment';
 
 /** Batches in the kernel at once: the one filling may overlap the one syncing only when full. */
 const MAX_INFLIGHT = 2;
 
 /**
- * Zeros written ahead of the records. fallocate(2) leaves "unwritten" extents:
- * the first write into each block makes fdatasync commit the journal. Writing
- * zeros ahead, in the chain of an earlier batch, turns those blocks into plain
- * data blocks once per chunk instead of once per batch.
+ * How full the current segment is when the spare for the next one starts being
+ * prepared: a log that never fills half a segment never pays for one, and the
+ * spare's zero-fill (the same bytes again, written once and synced once) has
+ * the other half of the segment's time to finish.
  */
-const ZERO_CHUNK = 1024 * 1024;
-let zeros: Buffer | undefined;
+const SPARE_AT = 0.5;
 
 type Payload = Uint8Array | string;
 
@@ -63,6 +62,8 @@ export interface DurableLogStats {
   maxBatchRecords: number;
   /** Segments created by this log object (the first one of a new log included). */
   segmentsCreated: number;
+  /** Of those, the ones prepared in the background while the previous one filled (the spare). */
+  segmentsFromSpare: number;
   /** Bytes accepted and not yet durable. */
   pendingBytes: number;
   /** Batches in the kernel. */
@@ -109,8 +110,10 @@ export class GroupCommitter {
   /** End of the last acknowledged batch in writeSeg and the LSN after it. */
   private committedEnd: number;
   private committedLsn: number;
-  /** writeSeg is zeroed (by chains already submitted) up to here. */
-  private zeroedTo: number;
+  /** The next segment, being prepared in the background (preallocate only). */
+  private spare: SpareSegment | null = null;
+  /** Offset in writeSeg past which a submitted batch starts the spare. */
+  private readonly spareAt: number;
 
   private filling: Batch | null = null;
   /** Sealed batches (full, or ended by a segment boundary) not yet submitted. */
@@ -136,6 +139,7 @@ export class GroupCommitter {
   private maxBatchRecords = 0;
   private maxInflight = 0;
   private segmentsCreated: number;
+  private segmentsFromSpare = 0;
 
   constructor(start: CommitterStart, settings: LogSettings) {
     this.ring = start.ring;
@@ -147,7 +151,10 @@ export class GroupCommitter {
     this.maxRecord = Math.min(MAX_RECORD_SIZE, settings.segmentSize - SEGMENT_HEADER_SIZE);
     this.pool = new ArenaPool(settings.maxBatchBytes, MAX_INFLIGHT + 2);
     this.writeSeg = this.admitSeg = start.segment;
-    this.tail = this.committedEnd = this.zeroedTo = start.end;
+    this.tail = this.committedEnd = start.end;
+    this.spareAt = this.preallocate
+      ? Math.max(SEGMENT_HEADER_SIZE, Math.floor(this.segmentSize * SPARE_AT))
+      : Infinity;
     this.nextLsn = this.committedLsn = start.nextLsn;
     this.segmentsCreated = start.segmentsCreated;
   }
@@ -194,6 +201,7 @@ export class GroupCommitter {
       meanBatchBytes: batches ? this.bytes / batches : 0,
       maxBatchRecords: this.maxBatchRecords,
       segmentsCreated: this.segmentsCreated,
+      segmentsFromSpare: this.segmentsFromSpare,
       pendingBytes: this.pendingBytes,
       inflightBatches: this.inflight.length,
       maxInflightBatches: this.maxInflight,
@@ -215,6 +223,13 @@ export class GroupCommitter {
   /** The fds to close once drained. */
   openFds(): number[] {
     return this.writeSeg.fd >= 0 ? [this.writeSeg.fd] : [];
+  }
+
+  /** Once drained: waits for a spare being prepared and removes it. */
+  async disposeSpare(): Promise<void> {
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) await spare.dispose();
   }
 
   // ---------------------------------------------------------------------------
@@ -294,9 +309,8 @@ export class GroupCommitter {
         return;
       }
       if (this.inflight.length >= MAX_INFLIGHT) return;
-      // Only a full batch overlaps, and never one larger than maxBatchBytes
-      // (zeroAhead() keeps that much room between a chain's records and its zeros).
-      if (this.inflight.length > 0 && (next === this.filling || next.used > this.pool.size)) return;
+      // Only a full batch overlaps.
+      if (this.inflight.length > 0 && next === this.filling) return;
       if (next === this.filling) this.filling = null;
       else this.ready.shift();
       this.submit(next);
@@ -308,32 +322,18 @@ export class GroupCommitter {
     if (this.inflight.length > this.maxInflight) this.maxInflight = this.inflight.length;
     this.fdatasyncs++;
     const fd = b.seg.fd;
-    const chain = this.ring.chain().writev(fd, [b.arena.subarray(0, b.used)], b.pos);
-    this.zeroAhead(chain, fd, b.pos + b.used);
-    chain
+    this.ring
+      .chain()
+      .writev(fd, [b.arena.subarray(0, b.used)], b.pos)
       .fdatasync(fd)
       .run()
       .then(
         () => this.settle(b, undefined),
         (err: unknown) => this.settle(b, rootCause(err) ?? err),
       );
-  }
-
-  /**
-   * Adds a zero write to a batch's chain when the zeroed region ahead runs
-   * short. It starts at least one full batch past this batch's end: a batch
-   * submitted while this chain runs stays below it, and a later one only
-   * writes there once this chain (and its fdatasync) completed.
-   */
-  private zeroAhead(chain: ReturnType<Ring['chain']>, fd: number, end: number): void {
-    if (!this.preallocate) return;
-    const from = Math.max(this.zeroedTo, end + this.pool.size);
-    if (from - end >= this.pool.size + ZERO_CHUNK / 2) return;
-    const to = Math.min(from + ZERO_CHUNK, this.segmentSize);
-    if (to <= from) return;
-    zeros ??= Buffer.alloc(ZERO_CHUNK);
-    chain.write(fd, zeros, 0, to - from, from);
-    this.zeroedTo = to;
+    if (this.spare === null && b.pos + b.used >= this.spareAt && !this.closing) {
+      this.spare = new SpareSegment(this.ring, this.dir, this.segmentSize);
+    }
   }
 
   private settle(b: Batch, error: unknown): void {
@@ -373,12 +373,15 @@ export class GroupCommitter {
 
   private async roll(seg: Segment): Promise<void> {
     this.rolling = true;
+    const spare = this.spare;
+    this.spare = null;
     try {
-      await createSegment(this.ring, seg, this.dirFd, this.segmentSize, this.preallocate);
+      if (spare !== null && (await spare.adopt(seg, this.dirFd))) this.segmentsFromSpare++;
+      else await createSegment(this.ring, seg, this.dirFd, this.segmentSize, this.preallocate);
       this.segmentsCreated++;
       const old = this.writeSeg;
       this.writeSeg = seg;
-      this.committedEnd = this.zeroedTo = SEGMENT_HEADER_SIZE;
+      this.committedEnd = SEGMENT_HEADER_SIZE;
       await this.ring.close(old.fd).catch(() => undefined);
       old.fd = -1;
     } catch (err) {
@@ -398,12 +401,12 @@ export class GroupCommitter {
     this.discardUnsubmitted(error);
     const fd = this.writeSeg.fd;
     const end = this.committedEnd;
-    // Cut back and preallocated again: nothing past `end` is zeroed any more.
-    this.zeroedTo = end;
     try {
+      // Cut back, then preallocated and zero-filled again, as a new segment is.
       await this.ring.ftruncate(fd, end);
       if (this.preallocate && this.segmentSize > end) {
         await this.ring.fallocate(fd, end, this.segmentSize - end);
+        await zeroFill(this.ring, fd, end, this.segmentSize);
       }
       await this.ring.fsync(fd);
       this.failure = undefined;

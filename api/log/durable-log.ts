@@ -12,7 +12,7 @@ import { FIRST_LSN, SEGMENT_HEADER_SIZE } from './format';
 import { logSettings, type DurableLogOptions, type LogSettings } from './options';
 import { readLog, type LogRecord, type ReadOptions } from './reader';
 import { checkHeader, listDirectory, scanTail, type RecoveryReport } from './recovery';
-import { Segment, createSegment } from './segment';
+import { Segment, createSegment, zeroFill } from './segment';
 
 const { O_RDONLY, O_DIRECTORY } = fs.constants;
 
@@ -106,8 +106,14 @@ export class DurableLog {
           await ring.ftruncate(fd, scan.end);
           size = scan.end;
         }
+        // A segment is zero-filled to its full size when it is created, so only
+        // room added now (after a cut, or in a log made without preallocation)
+        // needs zeros.
         const grow = s.preallocate && size < s.segmentSize;
-        if (grow) await ring.fallocate(fd, size, s.segmentSize - size);
+        if (grow) {
+          await ring.fallocate(fd, size, s.segmentSize - size);
+          await zeroFill(ring, fd, size, s.segmentSize);
+        }
         if (scan.drop || grow) await ring.fsync(fd);
       }
       const committer = new GroupCommitter(
@@ -148,6 +154,7 @@ export class DurableLog {
   private async shut(): Promise<void> {
     await this.committer.drain();
     try {
+      await this.committer.disposeSpare();
       for (const fd of [...this.committer.openFds(), this.dirFd]) {
         await this.ring.close(fd).catch(() => closeQuietly(fd));
       }

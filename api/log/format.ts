@@ -16,7 +16,8 @@ export const MAX_RECORD_SIZE = 0x7ffff000;
 export const FIRST_LSN = 1;
 
 const SEGMENT_RE = /^(\d{20})\.wal$/;
-const TEMP_RE = /^\d{20}\.wal\.tmp$/;
+// A segment being created (`<base>.wal.tmp`) or the spare being prepared (`spare.wal.tmp`).
+const TEMP_RE = /^(\d{20}|spare)\.wal\.tmp$/;
 
 export function segmentName(base: number): string {
   return `${String(base).padStart(20, '0')}.wal`;
@@ -29,6 +30,9 @@ export function parseSegmentName(name: string): number {
   const base = Number(m[1]);
   return Number.isSafeInteger(base) && base >= FIRST_LSN ? base : -1;
 }
+
+/** File name of the spare segment while it is prepared, before it is renamed to a segment's name. */
+export const SPARE_NAME = 'spare.wal.tmp';
 
 export function isTempSegmentName(name: string): boolean {
   return TEMP_RE.test(name);

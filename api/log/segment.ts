@@ -1,11 +1,18 @@
-// A segment file of the log and how a new one comes into being: written and
-// preallocated under a temporary name, synced, renamed into place, and the
-// directory synced, so a segment that has its final name always has a valid
-// header.
+// A segment file of the log and how a new one comes into being: written,
+// preallocated and zero-filled under a temporary name, synced, renamed into
+// place, and the directory synced, so a segment that has its final name always
+// has a valid header.
+//
+// Why zero-filled: fallocate(2) reserves blocks as *unwritten* extents, and the
+// first write into such a block makes the next fdatasync commit the journal
+// (the extent becomes "written"). Writing zeros over the whole segment before
+// it takes records converts every extent once, so a batch's fdatasync only
+// flushes its data.
 import * as path from 'node:path';
-import { ChainError } from '../../loop/errors';
+import * as os from 'node:os';
+import { ChainError, errnoError } from '../../loop/errors';
 import type { Ring } from '../ring';
-import { SEGMENT_HEADER_SIZE, encodeSegmentHeader, segmentName } from './format';
+import { SEGMENT_HEADER_SIZE, SPARE_NAME, encodeSegmentHeader, segmentName } from './format';
 
 export class Segment {
   /** Open fd once the segment exists, else -1 (planned). */
@@ -28,6 +35,66 @@ export function rootCause(err: unknown): unknown {
   return err instanceof ChainError ? err.cause : err;
 }
 
+const { ENOSPC } = os.constants.errno;
+const ZERO_CHUNK = 1024 * 1024;
+/**
+ * Zero writes in flight at once: 8 MiB of zeros in 1 MiB writes took 12-13 ms
+ * here, against 14-135 ms as one 8 MiB writev at a time (64 MiB, ext4).
+ */
+const ZERO_INFLIGHT = 8;
+let zeros: Buffer | undefined;
+
+/** Writes zeros over [from, to) of `fd`; no sync. */
+export async function zeroFill(ring: Ring, fd: number, from: number, to: number): Promise<void> {
+  zeros ??= Buffer.alloc(ZERO_CHUNK);
+  const chunk = zeros;
+  let next = from;
+  const worker = async (): Promise<void> => {
+    while (next < to) {
+      let at = next;
+      const end = Math.min(at + ZERO_CHUNK, to);
+      next = end;
+      while (at < end) {
+        // A short write goes on from where it stopped; a write of nothing would
+        // loop forever: the disk is full.
+        const n = await ring.write(fd, chunk, 0, end - at, at);
+        if (n <= 0) throw errnoError(-ENOSPC, 'write');
+        at += n;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: ZERO_INFLIGHT }, worker));
+}
+
+/** Opens `temp` afresh and makes it `size` bytes of durable zeros (preallocated) or an empty file. */
+async function prepareFile(
+  ring: Ring,
+  temp: string,
+  size: number,
+  preallocate: boolean,
+  header: Buffer | null,
+): Promise<number> {
+  const fd = await ring.open(temp, 'w+', 0o644);
+  try {
+    if (header) await ring.write(fd, header, 0, header.length, 0);
+    if (preallocate && size > SEGMENT_HEADER_SIZE) {
+      await ring.fallocate(fd, 0, size);
+      await zeroFill(ring, fd, header ? header.length : 0, size);
+    }
+    await ring.fsync(fd);
+    return fd;
+  } catch (err) {
+    await discard(ring, fd, temp);
+    throw rootCause(err);
+  }
+}
+
+async function discard(ring: Ring, fd: number, temp: string): Promise<void> {
+  await ring.close(fd).catch(() => undefined);
+  await ring.unlink(temp).catch(() => undefined);
+}
+
+/** Creates `seg` from nothing: the slow path, used for a new log and when no spare is ready. */
 export async function createSegment(
   ring: Ring,
   seg: Segment,
@@ -36,16 +103,62 @@ export async function createSegment(
   preallocate: boolean,
 ): Promise<void> {
   const temp = `${seg.path}.tmp`;
-  const fd = await ring.open(temp, 'w+', 0o644);
+  const fd = await prepareFile(ring, temp, size, preallocate, encodeSegmentHeader(seg.base));
   try {
-    const chain = ring.chain().write(fd, encodeSegmentHeader(seg.base), 0, SEGMENT_HEADER_SIZE, 0);
-    if (preallocate && size > SEGMENT_HEADER_SIZE) chain.fallocate(fd, 0, size);
-    await chain.fsync(fd).run();
     await ring.chain().rename(temp, seg.path).fsync(dirFd).run();
   } catch (err) {
-    await ring.close(fd).catch(() => undefined);
-    await ring.unlink(temp).catch(() => undefined);
+    await discard(ring, fd, temp);
     throw rootCause(err);
   }
   seg.fd = fd;
+}
+
+/**
+ * The next segment, prepared (preallocated, zero-filled, synced) while the
+ * current one fills, under a name recovery deletes; at rollover it only needs
+ * its header and a rename.
+ */
+export class SpareSegment {
+  private readonly temp: string;
+  /** Resolves with the spare's fd, or -1 if preparing it failed (rollover then creates one). */
+  private readonly ready: Promise<number>;
+  private taken = false;
+
+  constructor(
+    private readonly ring: Ring,
+    dir: string,
+    size: number,
+  ) {
+    this.temp = path.join(dir, SPARE_NAME);
+    this.ready = prepareFile(ring, this.temp, size, true, null).catch(() => -1);
+  }
+
+  /**
+   * Turns the spare into `seg`: header written and synced, renamed to the
+   * segment's name, directory synced. False if there is no spare to adopt
+   * (preparing it failed); throws if adopting it failed (the spare is gone).
+   */
+  async adopt(seg: Segment, dirFd: number): Promise<boolean> {
+    this.taken = true;
+    const fd = await this.ready;
+    if (fd < 0) return false;
+    const header = encodeSegmentHeader(seg.base);
+    try {
+      await this.ring.chain().write(fd, header, 0, header.length, 0).fdatasync(fd).run();
+      await this.ring.chain().rename(this.temp, seg.path).fsync(dirFd).run();
+    } catch (err) {
+      await discard(this.ring, fd, this.temp);
+      throw rootCause(err);
+    }
+    seg.fd = fd;
+    return true;
+  }
+
+  /** Waits for the spare's preparation to end and removes it, unless it was adopted. */
+  async dispose(): Promise<void> {
+    if (this.taken) return;
+    this.taken = true;
+    const fd = await this.ready;
+    if (fd >= 0) await discard(this.ring, fd, this.temp);
+  }
 }
