@@ -23,6 +23,15 @@ async function readAll(dir, options) {
   return out;
 }
 
+/** The error a full disk gives `syscall`. */
+function enospc(syscall) {
+  return Object.assign(new Error(`ENOSPC: no space left on device, ${syscall}`), {
+    code: 'ENOSPC',
+    errno: errnoOf('ENOSPC'),
+    syscall,
+  });
+}
+
 function segments(dir) {
   return fs
     .readdirSync(dir)
@@ -297,12 +306,7 @@ describeBackends('DurableLog', function (backend, t) {
         fallocate(...args) {
           if (failFallocate > 0) {
             failFallocate--;
-            const err = Object.assign(new Error('ENOSPC: no space left on device, fallocate'), {
-              code: 'ENOSPC',
-              errno: errnoOf('ENOSPC'),
-              syscall: 'fallocate',
-            });
-            return Promise.reject(err);
+            return Promise.reject(enospc('fallocate'));
           }
           return super.fallocate(...args);
         }
@@ -373,12 +377,7 @@ describeBackends('DurableLog', function (backend, t) {
         const chain = super.chain();
         if (failNext > 0) {
           failNext--;
-          const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), {
-            code: 'ENOSPC',
-            errno: errnoOf('ENOSPC'),
-            syscall: 'writev',
-          });
-          chain.run = () => Promise.reject(new ChainError(0, enospc, []));
+          chain.run = () => Promise.reject(new ChainError(0, enospc('writev'), []));
         }
         return chain;
       }
