@@ -18,18 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uring-compat.h"
+
 // Latency histogram: one bucket per microsecond up to 1 s, then one overflow bucket.
 #define MAX_US 1000000
 #define KIND_RECV 1ull
 #define KIND_SEND 2ull
 #define GROUP 0
-
-#ifndef IORING_SETUP_SINGLE_ISSUER
-#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
-#endif
-#ifndef IORING_SETUP_DEFER_TASKRUN
-#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
-#endif
 
 struct conn {
   int fd;
