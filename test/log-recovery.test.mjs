@@ -122,6 +122,42 @@ describeBackends('DurableLog recovery', function (_backend, t) {
     });
   }
 
+  it('records larger than the 1 MiB scan window survive reopen, and read back in both segments', async function () {
+    const dir = t.file('log');
+    const sizes = [2 << 20, 5, (1 << 20) - 4, (1 << 20) + 100, 3 << 20, 7];
+    const payload = (i) => Buffer.alloc(sizes[i], 0x61 + i);
+    // 4 MiB segments: the 3 MiB record starts the second one, at its first record offset.
+    let log = await DurableLog.open(dir, { ring: t.ring, segmentSize: 4 << 20 });
+    for (let i = 0; i < sizes.length; i++)
+      expect((await log.append(payload(i))).lsn).to.equal(i + 1);
+    await log.close();
+    log = await DurableLog.open(dir, { ring: t.ring, segmentSize: 4 << 20 });
+    expect(log.recovery).to.equal(null);
+    expect(log.nextLsn).to.equal(sizes.length + 1);
+    await log.close();
+    expect(fs.readdirSync(dir).length).to.be.greaterThan(1);
+    const got = [];
+    for await (const rec of DurableLog.read(dir, { ring: t.ring })) got.push(rec);
+    expect(got.map((r) => r.lsn)).to.deep.equal(sizes.map((_, i) => i + 1));
+    got.forEach((r, i) => expect(r.payload.equals(payload(i))).to.equal(true));
+  });
+
+  it('a large record cut short is a torn tail: recovery keeps the records before it', async function () {
+    const dir = t.file('log');
+    let log = await DurableLog.open(dir, { ring: t.ring, preallocate: false });
+    await log.append('first');
+    await log.append(Buffer.alloc(3 << 20, 0x62));
+    await log.close();
+    const file = path.join(dir, SEG);
+    const start = 32 + 8 + 5;
+    fs.truncateSync(file, start + (2 << 20));
+    log = await DurableLog.open(dir, { ring: t.ring, preallocate: false });
+    expect(log.recovery).to.include({ reason: 'torn-record', truncatedAt: start, nextLsn: 2 });
+    expect(log.recovery.droppedBytes).to.equal(2 << 20);
+    await log.close();
+    expect(await readAll(dir, t.ring)).to.deep.equal(['first']);
+  });
+
   it('the reader stops at a torn tail of the last segment without opening the log', async function () {
     const dir = t.file('log');
     const o = await makeLog(dir, t.ring, 10);

@@ -11,6 +11,7 @@ import {
   END,
   FIRST_LSN,
   NEED_MORE,
+  RECORD_HEADER_SIZE,
   SEGMENT_HEADER_SIZE,
   decodeSegmentHeader,
   lastNonZero,
@@ -115,11 +116,16 @@ async function* segmentRecords(
       let avail = win.available(pos);
       let off = pos - win.start;
       let r = parseRecord(win.buf, off, avail, lsn);
-      if (r === NEED_MORE && pos + avail < size) {
-        const need = avail >= 8 ? win.buf.readUInt32LE(off + 4) : 8;
+      // A record larger than the window takes two refills: one to learn its
+      // length, one to hold all of it.
+      while (r === NEED_MORE && pos + avail < size) {
+        const need =
+          avail >= RECORD_HEADER_SIZE ? win.buf.readUInt32LE(off + 4) : RECORD_HEADER_SIZE;
+        const before = avail;
         avail = await refill(pos, Math.min(need, size - pos));
         off = 0;
         r = parseRecord(win.buf, 0, avail, lsn);
+        if (avail <= before) break; // the file ends before the size it had when opened
       }
       if (r > 0) {
         if (lsn >= fromLsn) yield { lsn, payload: win.buf.subarray(off + 8, off + r) };

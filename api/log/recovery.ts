@@ -12,6 +12,7 @@ import {
   END,
   FIRST_LSN,
   NEED_MORE,
+  RECORD_HEADER_SIZE,
   SEGMENT_HEADER_SIZE,
   decodeSegmentHeader,
   isTempSegmentName,
@@ -126,10 +127,16 @@ export function scanTail(seg: SegmentEntry): TailScan {
       if (pos >= size) break;
       let avail = win.available(pos);
       let r = parseRecord(win.buf, pos - win.start, avail, lsn);
-      if (r === NEED_MORE && pos + avail < size) {
-        const need = avail >= 8 ? win.buf.readUInt32LE(pos - win.start + 4) : 8;
+      // A record larger than the window takes two refills: one to learn its
+      // length, one to hold all of it.
+      while (r === NEED_MORE && pos + avail < size) {
+        const off = pos - win.start;
+        const need =
+          avail >= RECORD_HEADER_SIZE ? win.buf.readUInt32LE(off + 4) : RECORD_HEADER_SIZE;
+        const before = avail;
         avail = refill(pos, Math.min(need, size - pos));
         r = parseRecord(win.buf, 0, avail, lsn);
+        if (avail <= before) break; // the file ends before the size it had when opened
       }
       if (r > 0) {
         pos += r;
