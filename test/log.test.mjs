@@ -300,6 +300,34 @@ describeBackends('DurableLog', function (backend, t) {
       expect(all.map((r) => r.lsn)).to.deep.equal(texts.map((_, i) => i + 1));
     });
 
+    it('a spare larger than one zero-fill step is adopted whole: header, records, zeros to its end', async function () {
+      this.timeout(30000);
+      // Spares are zero-filled in synced 16 MiB steps: 20 MiB takes a full step and a partial one.
+      const size = 20 * 1024 * 1024;
+      const log = await DurableLog.open(t.file('log'), { ring: t.ring, segmentSize: size });
+      const payload = (i) => Buffer.alloc(1024 * 1024, 0x41 + i);
+      for (let i = 0; i < 22; i++) await log.append(payload(i));
+      const st = log.stats();
+      expect(st.segmentsCreated).to.equal(2);
+      expect(st.segmentsFromSpare).to.equal(1);
+      await log.close();
+      const names = fs.readdirSync(t.file('log')).sort();
+      expect(names.length).to.equal(2);
+      let n = 0;
+      for await (const rec of DurableLog.read(t.file('log'), { ring: t.ring })) {
+        expect(rec.lsn).to.equal(n + 1);
+        expect(rec.payload.equals(payload(n))).to.equal(true);
+        n++;
+      }
+      expect(n).to.equal(22);
+      // Past the second segment's header (32 bytes) and records (8-byte header each): zeros.
+      const second = fs.readFileSync(`${t.file('log')}/${names[1]}`);
+      expect(second.length).to.equal(size);
+      const inSecond = 22 - Number(names[1].slice(0, -4)) + 1;
+      const used = 32 + inSecond * (8 + 1024 * 1024);
+      expect(second.subarray(used).equals(Buffer.alloc(size - used))).to.equal(true);
+    });
+
     it('a spare that cannot be prepared is not used: rollover creates the segment itself', async function () {
       let failFallocate = 0;
       class FailingRing extends Ring {

