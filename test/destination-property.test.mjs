@@ -1,0 +1,94 @@
+// Property: whatever is written to a destination() — strings of any UTF-16
+// content (multi-byte and astral characters, lone surrogates) and Buffers, from
+// empty to past its 64 KiB chunks, with flush(), flushSync() and pauses in
+// between — the file ends up holding exactly those bytes, in order, once.
+import { expect } from 'chai';
+import fc from 'fast-check';
+import fs from 'node:fs';
+
+import { destination } from '../index.mjs';
+import { describeBackends } from './helpers.mjs';
+
+const KiB = 1024;
+
+const text = fc.oneof(
+  { weight: 5, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 2000 }) },
+  // Large: a repeated piece with multi-byte characters straddles chunk boundaries.
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 9000 }),
+      )
+      .map(([piece, times]) => piece.repeat(times)),
+  },
+);
+
+const step = fc.oneof(
+  { weight: 10, arbitrary: text.map((s) => ({ op: 'write', data: s })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 0, max: 150 * KiB }), fc.integer({ min: 0, max: 255 }))
+      .map(([n, b]) => ({ op: 'write', data: Buffer.alloc(n, b) })),
+  },
+  { weight: 1, arbitrary: fc.constant({ op: 'flush' }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'flushSync' }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'tick' }) },
+);
+
+const scenario = fc.record({
+  steps: fc.array(step, { minLength: 1, maxLength: 40 }),
+  minLength: fc.constantFrom(0, 4096),
+  fsync: fc.constantFrom('never', 'batch'),
+});
+
+function flushed(dest) {
+  return new Promise((resolve, reject) => dest.flush((err) => (err ? reject(err) : resolve())));
+}
+
+describeBackends('destination() (property)', function (_backend, t) {
+  it('the file holds exactly the bytes written, in order', async function () {
+    this.timeout(120000);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        const file = t.file(`p${run++}.log`);
+        const dest = destination({
+          dest: file,
+          ring: t.ring,
+          minLength: s.minLength,
+          fsync: s.fsync,
+        });
+        await new Promise((resolve, reject) => {
+          dest.once('ready', resolve);
+          dest.once('error', reject);
+        });
+        const expected = [];
+        for (const st of s.steps) {
+          if (st.op === 'write') {
+            dest.write(st.data);
+            expected.push(typeof st.data === 'string' ? Buffer.from(st.data, 'utf8') : st.data);
+          } else if (st.op === 'flush') {
+            await flushed(dest);
+          } else if (st.op === 'flushSync') {
+            dest.flushSync();
+          } else {
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        }
+        const closed = new Promise((resolve, reject) => {
+          dest.once('close', resolve);
+          dest.once('error', reject);
+        });
+        dest.end();
+        await closed;
+        expect(fs.readFileSync(file).equals(Buffer.concat(expected))).to.equal(true);
+        fs.rmSync(file);
+      }),
+      { numRuns: 30, seed: 20261121 },
+    );
+  });
+});
