@@ -1,7 +1,8 @@
 // Property: whatever is written to a destination() — strings of any UTF-16
 // content (multi-byte and astral characters, lone surrogates) and Buffers, from
-// empty to past its 64 KiB chunks, with flush(), flushSync() and pauses in
-// between — the file ends up holding exactly those bytes, in order, once.
+// empty to past its 64 KiB chunks, with flush(), flushSync(), pauses and
+// rename-and-reopen rotations in between — the files, in rotation order, end up
+// holding exactly those bytes, in order, once.
 import { expect } from 'chai';
 import fc from 'fast-check';
 import fs from 'node:fs';
@@ -37,6 +38,7 @@ const step = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ op: 'flush' }) },
   { weight: 1, arbitrary: fc.constant({ op: 'flushSync' }) },
   { weight: 1, arbitrary: fc.constant({ op: 'tick' }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'rotate' }) },
 );
 
 const scenario = fc.record({
@@ -56,6 +58,7 @@ describeBackends('destination() (property)', function (_backend, t) {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         const file = t.file(`p${run++}.log`);
+        const rotated = [];
         const dest = destination({
           dest: file,
           ring: t.ring,
@@ -75,6 +78,16 @@ describeBackends('destination() (property)', function (_backend, t) {
             await flushed(dest);
           } else if (st.op === 'flushSync') {
             dest.flushSync();
+          } else if (st.op === 'rotate') {
+            // Rename, then reopen the path: bytes written so far may land in either file.
+            const to = `${file}.${rotated.length}`;
+            fs.renameSync(file, to);
+            rotated.push(to);
+            dest.reopen();
+            await new Promise((resolve, reject) => {
+              dest.once('ready', resolve);
+              dest.once('error', reject);
+            });
           } else {
             await new Promise((resolve) => setImmediate(resolve));
           }
@@ -85,8 +98,10 @@ describeBackends('destination() (property)', function (_backend, t) {
         });
         dest.end();
         await closed;
-        expect(fs.readFileSync(file).equals(Buffer.concat(expected))).to.equal(true);
-        fs.rmSync(file);
+        const files = [...rotated, file];
+        const got = Buffer.concat(files.map((f) => fs.readFileSync(f)));
+        expect(got.equals(Buffer.concat(expected))).to.equal(true);
+        for (const f of files) fs.rmSync(f);
       }),
       { numRuns: 30, seed: 20261121 },
     );
