@@ -2,7 +2,10 @@
 // with SIGKILL at a random moment; the log is reopened (recovered) and must hold
 // every acknowledged record, intact, in order, with no gap. The same log goes
 // through every round, so recovery also runs on logs that were recovered before.
-// CRASH_ROUNDS sets the number of rounds (npm run test:crash runs 50).
+// A second run mixes in records of 1-2 MiB, larger than the scan window of
+// recovery and read(), in 8 MiB segments.
+// CRASH_ROUNDS sets the number of rounds (npm run test:crash runs 50; the
+// large-record run does a quarter of that).
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -13,13 +16,14 @@ import { checkPayload } from './fixtures/log-records.mjs';
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS || 8);
 const SEGMENT = 64 * 1024;
+const BIG_SEGMENT = 8 * 1024 * 1024;
 
 /** Runs the child until it has acknowledged something, then kills it after `delayMs`. */
-function crashRound(dir, backend, delayMs) {
+function crashRound(dir, backend, delayMs, segment, big) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [path.join(FIXTURES, 'log-crash-child.mjs'), dir, backend, String(SEGMENT)],
+      [path.join(FIXTURES, 'log-crash-child.mjs'), dir, backend, String(segment), String(big)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let buffered = '';
@@ -56,50 +60,60 @@ function crashRound(dir, backend, delayMs) {
   });
 }
 
+/** `rounds` SIGKILL rounds on one log; returns how many recoveries cut a tail. */
+async function crashRounds(rounds, segment, big) {
+  const dir = makeTempDir('uring-loop-crash-');
+  try {
+    let maxAcked = 0;
+    let recoveries = 0;
+    for (let round = 0; round < rounds; round++) {
+      const list = backends();
+      const backend = list[round % list.length];
+      const delay = 5 + Math.floor(Math.random() * 200);
+      const { openedAt, acked } = await crashRound(dir, backend, delay, segment, big);
+      expect(openedAt, 'the child reopened where the last round left off').to.be.at.least(1);
+      for (const lsn of acked) if (lsn > maxAcked) maxAcked = lsn;
+
+      const ring = new Ring({ backend });
+      const log = await DurableLog.open(dir, { ring, segmentSize: segment });
+      if (log.recovery) recoveries++;
+      expect(log.nextLsn - 1, `round ${round}: acknowledged LSNs survive`).to.be.at.least(maxAcked);
+      await log.close();
+
+      // Every record intact, LSNs dense from 1, each producer's records in its own order.
+      let expectLsn = 1;
+      const lastSeq = new Map();
+      for await (const rec of DurableLog.read(dir, { ring })) {
+        expect(rec.lsn).to.equal(expectLsn);
+        expectLsn++;
+        const [producer, seq] = checkPayload(rec.payload);
+        const key = `${producer}`;
+        if (rec.lsn >= openedAt && lastSeq.has(key) && seq !== 0) {
+          expect(seq, `producer ${producer} order`).to.be.greaterThan(lastSeq.get(key));
+        }
+        lastSeq.set(key, seq);
+      }
+      expect(expectLsn - 1, 'read yields every acknowledged record').to.be.at.least(maxAcked);
+      await ring.shutdown();
+    }
+    return recoveries;
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
 describe('DurableLog crash safety (SIGKILL)', function () {
-  this.timeout(ROUNDS * 20000 + 30000);
+  const bigRounds = Math.max(2, Math.ceil(ROUNDS / 4));
+  this.timeout((ROUNDS + bigRounds) * 20000 + 30000);
 
   it(`keeps every acknowledged record across ${ROUNDS} SIGKILL rounds`, async function () {
-    const dir = makeTempDir('uring-loop-crash-');
-    try {
-      let maxAcked = 0;
-      let recoveries = 0;
-      for (let round = 0; round < ROUNDS; round++) {
-        const list = backends();
-        const backend = list[round % list.length];
-        const delay = 5 + Math.floor(Math.random() * 200);
-        const { openedAt, acked } = await crashRound(dir, backend, delay);
-        expect(openedAt, 'the child reopened where the last round left off').to.be.at.least(1);
-        for (const lsn of acked) if (lsn > maxAcked) maxAcked = lsn;
+    const recoveries = await crashRounds(ROUNDS, SEGMENT, 0);
+    // Informational: how many rounds left a tail to cut.
+    this.test.title += ` (${recoveries} recoveries cut a tail)`;
+  });
 
-        const ring = new Ring({ backend });
-        const log = await DurableLog.open(dir, { ring, segmentSize: SEGMENT });
-        if (log.recovery) recoveries++;
-        expect(log.nextLsn - 1, `round ${round}: acknowledged LSNs survive`).to.be.at.least(
-          maxAcked,
-        );
-        await log.close();
-
-        // Every record intact, LSNs dense from 1, each producer's records in its own order.
-        let expectLsn = 1;
-        const lastSeq = new Map();
-        for await (const rec of DurableLog.read(dir, { ring })) {
-          expect(rec.lsn).to.equal(expectLsn);
-          expectLsn++;
-          const [producer, seq] = checkPayload(rec.payload);
-          const key = `${producer}`;
-          if (rec.lsn >= openedAt && lastSeq.has(key) && seq !== 0) {
-            expect(seq, `producer ${producer} order`).to.be.greaterThan(lastSeq.get(key));
-          }
-          lastSeq.set(key, seq);
-        }
-        expect(expectLsn - 1, 'read yields every acknowledged record').to.be.at.least(maxAcked);
-        await ring.shutdown();
-      }
-      // Informational: how many rounds left a tail to cut.
-      this.test.title += ` (${recoveries} recoveries cut a tail)`;
-    } finally {
-      removeTempDir(dir);
-    }
+  it(`keeps every acknowledged record, records of 1-2 MiB among them, across ${bigRounds} SIGKILL rounds`, async function () {
+    const recoveries = await crashRounds(bigRounds, BIG_SEGMENT, 2);
+    this.test.title += ` (${recoveries} recoveries cut a tail)`;
   });
 });
