@@ -34,5 +34,5 @@ export function tryLockExclusive(fd: number, path?: string): LockOutcome {
   if (ret === 0) return 'locked';
   if (-ret === EWOULDBLOCK) return 'busy';
   if (CANNOT_LOCK.has(-ret)) return 'unsupported';
-  throw errnoError(-ret, 'flock', path);
+  throw errnoError(ret, 'flock', path);
 }
