@@ -8,6 +8,7 @@ export { localAddress, remoteAddress } from './net/names';
 export type { ListenOptions, ConnectOptions, ConnectionOptions } from './net/options';
 export type { BindAddress, RecvOptions } from './build-net';
 export { Stats } from '../loop/stats';
+export type { IowqLimits } from '../loop/iowq';
 export {
   AbortError,
   ChainError,

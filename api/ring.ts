@@ -8,11 +8,14 @@ import * as ops from '../loop/ops';
 import type { OpKind, Request } from '../loop/request';
 import type { Stats } from '../loop/stats';
 import { UringBackend, uringUnavailable } from '../loop/uring-backend';
+import { closedError } from '../loop/errors';
+import { setIowqAffinity, setIowqMaxWorkers, type IowqLimits } from '../loop/iowq';
 import { netFeatures, type NetFeatures } from '../loop/net/features';
 import { unsupportedError } from '../loop/net/net-errors';
 import * as build from './build';
 import * as buildNet from './build-net';
 import { Chain } from './chain';
+import { cpuListArg, iowqLimitsArg } from './iowq';
 import { connectTo } from './net/connect';
 import type { Connection } from './net/connection';
 import { listenServer } from './net/listen';
@@ -482,6 +485,37 @@ export class Ring {
 
   stats(): RingStats {
     return this.impl.stats();
+  }
+
+  /**
+   * Lets the kernel's io-wq workers run only on `cpus`, or on every CPU again
+   * (`null`): `io_uring_register(IORING_REGISTER_IOWQ_AFF)`. io-wq runs what
+   * cannot complete inline (buffered writes on ext4, fsync, fallocate, path
+   * ops); its workers belong to the thread that submits, so this applies to
+   * every ring of the calling thread. io_uring backend only.
+   */
+  setIowqAffinity(cpus: readonly number[] | null): void {
+    setIowqAffinity(this.uringOnly('ring.setIowqAffinity()').native, cpuListArg(cpus));
+  }
+
+  /**
+   * Caps the io-wq workers of the calling thread (every ring of it):
+   * `bounded` for file and block I/O, `unbounded` for work that may wait on a
+   * peer; 0 or absent leaves a limit as it is, so `{}` only reads them.
+   * `io_uring_register(IORING_REGISTER_IOWQ_MAX_WORKERS)`; returns the
+   * limits as they were. io_uring backend only.
+   */
+  setIowqMaxWorkers(limits: { bounded?: number; unbounded?: number }): IowqLimits {
+    const { bounded, unbounded } = iowqLimitsArg(limits);
+    return setIowqMaxWorkers(this.uringOnly('ring.setIowqMaxWorkers()').native, bounded, unbounded);
+  }
+
+  /** The io_uring backend of a live ring, for what only it can do. */
+  private uringOnly(what: string): UringBackend {
+    const impl = this.impl;
+    if (!(impl instanceof UringBackend)) throw unsupportedError(what);
+    if (impl.closed) throw closedError();
+    return impl;
   }
 
   /**

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "file-lock.h"
+#include "iowq.h"
 #include "net-sync.h"
 #include "ring.h"
 
@@ -12,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeRing", uring_loop::Ring::Define(env));
   exports.Set("net", uring_loop::NetExports(env));
   exports.Set("fileLock", uring_loop::FileLockExports(env));
+  exports.Set("iowq", uring_loop::IowqExports(env));
   return exports;
 }
 

@@ -142,10 +142,7 @@ Napi::Value SetsockoptInt(const Napi::CallbackInfo& info) {
 }
 
 io_uring* LiveRing(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsObject()) return nullptr;
-  Ring* owner = Ring::Unwrap(info[0].As<Napi::Object>());
-  if (!owner || !owner->core || owner->core->closing()) return nullptr;
-  return owner->core->ring();
+  return info.Length() < 1 ? nullptr : Ring::LiveRaw(info[0]);
 }
 
 // registerBufRing(nativeRing, arrayBuffer, entries, groupId): registers a

@@ -804,6 +804,13 @@ Napi::Value Ring::Ref(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+io_uring* Ring::LiveRaw(const Napi::Value& value) {
+  if (!value.IsObject()) return nullptr;
+  Ring* owner = Ring::Unwrap(value.As<Napi::Object>());
+  if (!owner || !owner->core || owner->core->closing()) return nullptr;
+  return owner->core->ring();
+}
+
 Napi::Value Ring::Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RingCore* ring = Live(env);

@@ -143,6 +143,10 @@ class Ring : public Napi::ObjectWrap<Ring> {
 
   RingCore* core = nullptr;
 
+  // The io_uring behind a NativeRing object passed to a helper (net, io-wq), or
+  // nullptr when the value is not one or its ring is closed or closing.
+  static io_uring* LiveRaw(const Napi::Value& value);
+
  private:
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value Ref(const Napi::CallbackInfo& info);

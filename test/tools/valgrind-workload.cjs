@@ -29,6 +29,13 @@ async function main() {
   const ring = new Ring({ backend: 'io_uring', entries: 8 });
   const file = path.join(dir, 'data');
 
+  // io-wq settings (their limits restored: they are the thread's, not the ring's).
+  const limits = ring.setIowqMaxWorkers({});
+  check(ring.setIowqMaxWorkers({ bounded: 2 }).bounded === limits.bounded, 'iowq limits');
+  ring.setIowqMaxWorkers(limits);
+  ring.setIowqAffinity([0]);
+  ring.setIowqAffinity(null);
+
   // Single ops.
   const fd = await ring.open(file, 'w+', 0o644);
   const block = Buffer.alloc(4096, 0x61);
