@@ -219,6 +219,28 @@ describeBackends('destination()', function (_backend, t) {
 });
 
 describeBackends('createWriteStream()', function (_backend, t) {
+  it('writes strings in the encoding they were written with, and in the default encoding', async function () {
+    const out = createWriteStream(t.file('enc.log'), { ring: t.ring });
+    const writes = [
+      ['616263', 'hex'],
+      ['ZGVm', 'base64'],
+      ['é€', 'latin1'],
+      ['ü€', 'utf16le'],
+      ['ghï', 'utf8'],
+      ['jk€', undefined],
+    ];
+    for (const [text, encoding] of writes) out.write(text, encoding);
+    out.setDefaultEncoding('latin1');
+    out.write('ÿ');
+    out.end();
+    await once(out, 'close');
+    const expected = Buffer.concat([
+      ...writes.map(([text, encoding]) => Buffer.from(text, encoding ?? 'utf8')),
+      Buffer.from('ÿ', 'latin1'),
+    ]);
+    expect(fs.readFileSync(t.file('enc.log'))).to.deep.equal(expected);
+  });
+
   it('works with stream.pipeline: every chunk in order, finish and close', async function () {
     this.timeout(30000);
     const chunks = Array.from({ length: 20000 }, (_, i) => `chunk ${i} ${'#'.repeat(i % 100)}\n`);

@@ -37,7 +37,16 @@ export class RingWriteStream extends Writable {
   ): void {
     let ok = true;
     try {
-      for (const { chunk } of chunks) ok = this.destination.write(chunk);
+      for (const { chunk, encoding } of chunks) {
+        // Strings come as written (decodeStrings: false): UTF-8 ones are encoded
+        // straight into the destination's chunks, others ('hex', 'latin1', ...)
+        // are decoded here.
+        const data =
+          typeof chunk === 'string' && encoding !== 'utf8' && encoding !== 'utf-8'
+            ? Buffer.from(chunk, encoding)
+            : chunk;
+        ok = this.destination.write(data);
+      }
     } catch (err) {
       return cb(err as Error);
     }
