@@ -7,10 +7,11 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import fs from 'node:fs';
 
-import { destination } from '../index.mjs';
+import { createWriteStream, destination } from '../index.mjs';
 import { describeBackends } from './helpers.mjs';
 
 const KiB = 1024;
+const MiB = 1024 * KiB;
 
 const text = fc.oneof(
   { weight: 5, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
@@ -103,6 +104,76 @@ describeBackends('destination() (property)', function (_backend, t) {
         expect(got.equals(Buffer.concat(expected))).to.equal(true);
         for (const f of files) fs.rmSync(f);
       }),
+      { numRuns: 30, seed: 20261121 },
+    );
+  });
+});
+
+// The same through createWriteStream(): strings in several encodings, Buffers,
+// cork()/uncork(), and a wait for 'drain' whenever write() says so.
+const bytes = fc.uint8Array({ maxLength: 3000 }).map((a) => Buffer.from(a));
+const streamStep = fc.oneof(
+  { weight: 4, arbitrary: text.map((str) => ({ op: 'write', data: str, encoding: 'utf8' })) },
+  { weight: 1, arbitrary: text.map((str) => ({ op: 'write', data: str, encoding: 'latin1' })) },
+  {
+    weight: 1,
+    arbitrary: bytes.map((b) => ({ op: 'write', data: b.toString('hex'), encoding: 'hex' })),
+  },
+  {
+    weight: 1,
+    arbitrary: bytes.map((b) => ({ op: 'write', data: b.toString('base64'), encoding: 'base64' })),
+  },
+  { weight: 2, arbitrary: bytes.map((b) => ({ op: 'write', data: b })) },
+  { weight: 1, arbitrary: fc.constant({ op: 'cork' }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'uncork' }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'tick' }) },
+);
+
+describeBackends('createWriteStream() (property)', function (_backend, t) {
+  it('the file holds exactly the bytes written, decoded by their encodings, in order', async function () {
+    this.timeout(120000);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(streamStep, { minLength: 1, maxLength: 40 }),
+        fc.constantFrom(256, 16 * KiB, MiB),
+        async (steps, highWaterMark) => {
+          const file = t.file(`s${run++}.log`);
+          const out = createWriteStream(file, { ring: t.ring, highWaterMark });
+          const expected = [];
+          let corked = 0;
+          for (const st of steps) {
+            if (st.op === 'write') {
+              const ok = out.write(st.data, st.encoding);
+              expected.push(
+                typeof st.data === 'string' ? Buffer.from(st.data, st.encoding) : st.data,
+              );
+              if (!ok && corked === 0) {
+                await new Promise((resolve) => out.once('drain', resolve));
+              }
+            } else if (st.op === 'cork') {
+              out.cork();
+              corked++;
+            } else if (st.op === 'uncork') {
+              if (corked > 0) {
+                out.uncork();
+                corked--;
+              }
+            } else {
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+          }
+          while (corked-- > 0) out.uncork();
+          const closed = new Promise((resolve, reject) => {
+            out.once('close', resolve);
+            out.once('error', reject);
+          });
+          out.end();
+          await closed;
+          expect(fs.readFileSync(file).equals(Buffer.concat(expected))).to.equal(true);
+          fs.rmSync(file);
+        },
+      ),
       { numRuns: 30, seed: 20261121 },
     );
   });
