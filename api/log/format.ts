@@ -109,6 +109,15 @@ export function parseRecord(buf: Buffer, off: number, avail: number, lsn: number
   return recordCrc(buf, off, size, lsn) === buf.readUInt32LE(off) ? size : BAD_CRC;
 }
 
+/**
+ * Bytes a window must hold at buf[off] (avail present) for parseRecord() to
+ * decide, after it said NEED_MORE: the record's size once its header is there,
+ * else the header. A record larger than the window thus takes two refills.
+ */
+export function recordNeed(buf: Buffer, off: number, avail: number): number {
+  return avail >= RECORD_HEADER_SIZE ? buf.readUInt32LE(off + 4) : RECORD_HEADER_SIZE;
+}
+
 const ZERO_BLOCK = Buffer.alloc(64 * 1024);
 
 /** Index just past the last non-zero byte of buf[start, end), or `start` if all zero. */

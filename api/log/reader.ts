@@ -11,11 +11,11 @@ import {
   END,
   FIRST_LSN,
   NEED_MORE,
-  RECORD_HEADER_SIZE,
   SEGMENT_HEADER_SIZE,
   decodeSegmentHeader,
   lastNonZero,
   parseRecord,
+  recordNeed,
 } from './format';
 import { listDirectory, type SegmentEntry } from './recovery';
 import { Ring } from '../ring';
@@ -116,11 +116,8 @@ async function* segmentRecords(
       let avail = win.available(pos);
       let off = pos - win.start;
       let r = parseRecord(win.buf, off, avail, lsn);
-      // A record larger than the window takes two refills: one to learn its
-      // length, one to hold all of it.
       while (r === NEED_MORE && pos + avail < size) {
-        const need =
-          avail >= RECORD_HEADER_SIZE ? win.buf.readUInt32LE(off + 4) : RECORD_HEADER_SIZE;
+        const need = recordNeed(win.buf, off, avail);
         const before = avail;
         avail = await refill(pos, Math.min(need, size - pos));
         off = 0;

@@ -12,13 +12,13 @@ import {
   END,
   FIRST_LSN,
   NEED_MORE,
-  RECORD_HEADER_SIZE,
   SEGMENT_HEADER_SIZE,
   decodeSegmentHeader,
   isTempSegmentName,
   lastNonZero,
   parseRecord,
   parseSegmentName,
+  recordNeed,
 } from './format';
 import { FileWindow } from './window';
 
@@ -127,12 +127,9 @@ export function scanTail(seg: SegmentEntry): TailScan {
       if (pos >= size) break;
       let avail = win.available(pos);
       let r = parseRecord(win.buf, pos - win.start, avail, lsn);
-      // A record larger than the window takes two refills: one to learn its
-      // length, one to hold all of it.
       while (r === NEED_MORE && pos + avail < size) {
         const off = pos - win.start;
-        const need =
-          avail >= RECORD_HEADER_SIZE ? win.buf.readUInt32LE(off + 4) : RECORD_HEADER_SIZE;
+        const need = recordNeed(win.buf, off, avail);
         const before = avail;
         avail = refill(pos, Math.min(need, size - pos));
         r = parseRecord(win.buf, 0, avail, lsn);
