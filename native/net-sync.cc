@@ -12,13 +12,12 @@
 #include <cstring>
 #include <string>
 
+#include "errno-value.h"
 #include "ring.h"
 
 namespace uring_loop {
 
 namespace {
-
-Napi::Value Errno(Napi::Env env, int err) { return Napi::Number::New(env, -err); }
 
 int IntArg(const Napi::CallbackInfo& info, size_t i) {
   return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : -1;
@@ -104,7 +103,7 @@ Napi::Value Name(const Napi::CallbackInfo& info) {
   sockaddr_storage ss{};
   socklen_t length = sizeof(ss);
   if (Get(IntArg(info, 0), reinterpret_cast<sockaddr*>(&ss), &length) != 0)
-    return Errno(info.Env(), errno);
+    return NegativeErrno(info.Env(), errno);
   return Describe(info.Env(), ss, length);
 }
 
@@ -113,7 +112,7 @@ Napi::Value Name(const Napi::CallbackInfo& info) {
 Napi::Value Bind(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int fd = IntArg(info, 0);
-  if (info.Length() < 3 || !info[1].IsTypedArray()) return Errno(env, EINVAL);
+  if (info.Length() < 3 || !info[1].IsTypedArray()) return NegativeErrno(env, EINVAL);
   auto bytes = info[1].As<Napi::Uint8Array>();
   const int reuse = IntArg(info, 2);
   if (reuse > 0) {
@@ -122,13 +121,13 @@ Napi::Value Bind(const Napi::CallbackInfo& info) {
   }
   if (bind(fd, reinterpret_cast<const sockaddr*>(bytes.Data()),
            static_cast<socklen_t>(bytes.ByteLength())) != 0)
-    return Errno(env, errno);
+    return NegativeErrno(env, errno);
   return Napi::Number::New(env, 0);
 }
 
 // listen(fd, backlog): the fallback where the kernel lacks IORING_OP_LISTEN.
 Napi::Value Listen(const Napi::CallbackInfo& info) {
-  if (listen(IntArg(info, 0), IntArg(info, 1)) != 0) return Errno(info.Env(), errno);
+  if (listen(IntArg(info, 0), IntArg(info, 1)) != 0) return NegativeErrno(info.Env(), errno);
   return Napi::Number::New(info.Env(), 0);
 }
 
@@ -137,7 +136,7 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
 Napi::Value SetsockoptInt(const Napi::CallbackInfo& info) {
   const int value = IntArg(info, 3);
   if (setsockopt(IntArg(info, 0), IntArg(info, 1), IntArg(info, 2), &value, sizeof(value)) != 0)
-    return Errno(info.Env(), errno);
+    return NegativeErrno(info.Env(), errno);
   return Napi::Number::New(info.Env(), 0);
 }
 
@@ -153,20 +152,20 @@ io_uring* LiveRing(const Napi::CallbackInfo& info) {
 Napi::Value RegisterBufRing(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   io_uring* ring = LiveRing(info);
-  if (!ring) return Errno(env, EBADF);
-  if (info.Length() < 4 || !info[1].IsArrayBuffer()) return Errno(env, EINVAL);
+  if (!ring) return NegativeErrno(env, EBADF);
+  if (info.Length() < 4 || !info[1].IsArrayBuffer()) return NegativeErrno(env, EINVAL);
   auto memory = info[1].As<Napi::ArrayBuffer>();
   const int entries = IntArg(info, 2);
   const int group = IntArg(info, 3);
   if (entries < 1 || entries > 32768 || (entries & (entries - 1)) != 0 || group < 0 ||
       group > 65535)
-    return Errno(env, EINVAL);
+    return NegativeErrno(env, EINVAL);
   auto* base = static_cast<uint8_t*>(memory.Data());
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t start = reinterpret_cast<uintptr_t>(base);
   const size_t offset = static_cast<size_t>((page - start % page) % page);
   const size_t bytes = static_cast<size_t>(entries) * sizeof(io_uring_buf);
-  if (!base || offset + bytes > memory.ByteLength()) return Errno(env, EINVAL);
+  if (!base || offset + bytes > memory.ByteLength()) return NegativeErrno(env, EINVAL);
   io_uring_buf_reg reg{};
   reg.ring_addr = start + offset;
   reg.ring_entries = static_cast<uint32_t>(entries);
@@ -181,7 +180,7 @@ Napi::Value RegisterBufRing(const Napi::CallbackInfo& info) {
 
 Napi::Value UnregisterBufRing(const Napi::CallbackInfo& info) {
   io_uring* ring = LiveRing(info);
-  if (!ring) return Errno(info.Env(), EBADF);
+  if (!ring) return NegativeErrno(info.Env(), EBADF);
   return Napi::Number::New(info.Env(), io_uring_unregister_buf_ring(ring, IntArg(info, 1)));
 }
 
