@@ -93,7 +93,7 @@ async function runOnce(workload, system, prepared, shared) {
   const dir = fs.mkdtempSync(path.join(shared, 'run-'));
   try {
     let stdout;
-    if (system === 'c-liburing') {
+    if (system === 'c-liburing' && workload.c) {
       const cArgs = workload.cArgs ? workload.cArgs(prepared, { dir, quick }) : [];
       ({ stdout } = await run(
         C_BENCH,

@@ -1,6 +1,7 @@
 // TCP echo, 64 connections x 64-byte messages: request/response round trips
 // from bench/loadgen.c (a C client on liburing) against an echo server running in a
-// child process, so the server's CPU time is measured on its own
+// child process (uring-loop's, node:net's, or the liburing reference in C),
+// so the server's CPU time is measured on its own
 // (/proc/<pid>/stat, every thread of the process, io_uring workers included).
 'use strict';
 
@@ -11,9 +12,13 @@ const readline = require('node:readline');
 
 const ROOT = path.join(__dirname, '..', '..');
 const LOADGEN = path.join(ROOT, 'build', 'Release', 'loadgen');
+const ECHO_C = path.join(ROOT, 'build', 'Release', 'uring_loop_echo');
+/** Each system's server as [command, ...args]. */
 const SERVERS = {
-  'uring-loop': path.join(__dirname, '..', 'servers', 'uring-echo.js'),
-  'node-net': path.join(__dirname, '..', 'servers', 'node-echo.js'),
+  'uring-loop': [process.execPath, path.join(__dirname, '..', 'servers', 'uring-echo.js')],
+  'node-net': [process.execPath, path.join(__dirname, '..', 'servers', 'node-echo.js')],
+  // The physical reference: the same echo on liburing, no Node (bench/c/echo-server.c).
+  'c-liburing': [ECHO_C],
 };
 const CONNECTIONS = 64;
 const SIZE = 64;
@@ -44,11 +49,14 @@ function cpuUs(pid) {
   return (ticks * 1e6) / clockTicks();
 }
 
-/** Starts a server script; resolves with { child, port, lines } once it listens. */
-function startServer(script, lib) {
+/** Starts a server; resolves with { child, port, lines } once it listens. */
+function startServer([command, ...args], lib) {
+  if (!fs.existsSync(command)) {
+    throw new Error(`${command} is missing: build it with "npm run build"`);
+  }
   const env = { ...process.env };
   if (typeof lib === 'string') env.URING_LOOP_LIB = lib;
-  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
   const lines = readline.createInterface({ input: child.stdout });
   const iterator = lines[Symbol.asyncIterator]();
   return new Promise((resolve, reject) => {
@@ -83,10 +91,10 @@ function runLoadgen(port, seconds) {
 }
 
 exports.run = async function run(system, { quick, lib } = {}) {
-  const script = SERVERS[system];
-  if (!script) throw new Error(`unknown system ${system}`);
+  const server = SERVERS[system];
+  if (!server) throw new Error(`unknown system ${system}`);
   const seconds = quick ? 2 : 5;
-  const { child, port, iterator } = await startServer(script, lib);
+  const { child, port, iterator } = await startServer(server, lib);
   child.removeAllListeners('exit');
   let result;
   let ring = null;
