@@ -8,6 +8,7 @@
 // large-record run does a quarter of that).
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 
 import { DurableLog, Ring } from '../index.mjs';
@@ -115,5 +116,37 @@ describe('DurableLog crash safety (SIGKILL)', function () {
   it(`keeps every acknowledged record, records of 1-2 MiB among them, across ${bigRounds} SIGKILL rounds`, async function () {
     const recoveries = await crashRounds(bigRounds, BIG_SEGMENT, 2);
     this.test.title += ` (${recoveries} recoveries cut a tail)`;
+  });
+
+  // The kernel frees a killed process's io_uring requests (and the files they used) a few ms
+  // after the process is gone; the log's lock must not wait for that. With the lock on the
+  // directory fd the log fsyncs, about one round in ten was refused.
+  it('a log whose writer was killed opens at once: the lock goes with the process', async function () {
+    if (!backends().includes('io_uring')) this.skip();
+    const dir = makeTempDir('uring-loop-relock-');
+    try {
+      for (let round = 0; round < 25; round++) {
+        const child = spawn(
+          process.execPath,
+          [path.join(FIXTURES, 'log-crash-child.mjs'), dir, 'io_uring', '4096'],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        // Tiny segments: a rollover, with its directory fsync, every few appends.
+        await once(child.stdout, 'data');
+        await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 60));
+        const closed = once(child, 'close');
+        child.kill('SIGKILL');
+        await closed;
+        const ring = new Ring({ backend: 'io_uring' });
+        try {
+          const log = await DurableLog.open(dir, { ring, segmentSize: 4096 });
+          await log.close();
+        } finally {
+          await ring.shutdown();
+        }
+      }
+    } finally {
+      removeTempDir(dir);
+    }
   });
 });

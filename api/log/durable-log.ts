@@ -29,6 +29,7 @@ export class DurableLog {
   /** What recovery cut from the last segment at open, or null if the log was intact. */
   readonly recovery: RecoveryReport | null;
   private readonly ring: Ring;
+  private readonly lockFd: number;
   private readonly dirFd: number;
   private readonly committer: GroupCommitter;
   private closePromise: Promise<void> | undefined;
@@ -36,13 +37,14 @@ export class DurableLog {
   private constructor(
     dir: string,
     ring: Ring,
-    dirFd: number,
+    fds: { lockFd: number; dirFd: number },
     committer: GroupCommitter,
     recovery: RecoveryReport | null,
   ) {
     this.dir = dir;
     this.ring = ring;
-    this.dirFd = dirFd;
+    this.lockFd = fds.lockFd;
+    this.dirFd = fds.dirFd;
     this.committer = committer;
     this.recovery = recovery;
   }
@@ -71,11 +73,17 @@ export class DurableLog {
   private static async recover(dir: string, ring: Ring, s: LogSettings): Promise<DurableLog> {
     const listing = listDirectory(dir);
     for (const seg of listing.segments) checkHeader(dir, seg);
-    const dirFd = await ring.open(dir, O_RDONLY | O_DIRECTORY);
+    // The lock lives on a descriptor of its own that no ring op ever uses. The kernel keeps a
+    // file open while a request that used it is still allocated, and after a SIGKILL it frees
+    // those requests in a workqueue, a few ms after the process is gone: a lock on the fd the
+    // log fsyncs would outlive its writer and refuse the restart that comes to recover it.
+    const lockFd = await ring.open(dir, O_RDONLY | O_DIRECTORY);
+    let dirFd = -1;
     let segment: Segment | undefined;
     try {
       // Before recovery touches anything: a second writer must not cut the tail of a live log.
-      if (tryLockExclusive(dirFd, dir) === 'busy') throw logLockedError(dir);
+      if (tryLockExclusive(lockFd, dir) === 'busy') throw logLockedError(dir);
+      dirFd = await ring.open(dir, O_RDONLY | O_DIRECTORY);
       for (const temp of listing.temps) await ring.unlink(temp);
       if (listing.temps.length > 0) await ring.fsync(dirFd);
       let end = SEGMENT_HEADER_SIZE;
@@ -120,10 +128,11 @@ export class DurableLog {
         { dir, ring, dirFd, segment, end, nextLsn, segmentsCreated: created },
         s,
       );
-      return new DurableLog(dir, ring, dirFd, committer, report);
+      return new DurableLog(dir, ring, { lockFd, dirFd }, committer, report);
     } catch (err) {
       if (segment && segment.fd >= 0) await ring.close(segment.fd).catch(() => undefined);
-      await ring.close(dirFd).catch(() => undefined);
+      if (dirFd >= 0) await ring.close(dirFd).catch(() => undefined);
+      await ring.close(lockFd).catch(() => undefined);
       throw err;
     }
   }
@@ -155,7 +164,8 @@ export class DurableLog {
     await this.committer.drain();
     try {
       await this.committer.disposeSpare();
-      for (const fd of [...this.committer.openFds(), this.dirFd]) {
+      // The lock goes last: nobody may recover the log while its files are still open here.
+      for (const fd of [...this.committer.openFds(), this.dirFd, this.lockFd]) {
         await this.ring.close(fd).catch(() => closeQuietly(fd));
       }
     } finally {
