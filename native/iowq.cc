@@ -41,7 +41,8 @@ Napi::Value SetMaxWorkers(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   io_uring* ring = info.Length() < 1 ? nullptr : Ring::LiveRaw(info[0]);
   if (!ring) return NegativeErrno(env, EBADF);
-  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber()) return NegativeErrno(env, EINVAL);
+  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber())
+    return NegativeErrno(env, EINVAL);
   unsigned values[2];
   for (int i = 0; i < 2; i++) {
     const int64_t v = info[1 + i].As<Napi::Number>().Int64Value();

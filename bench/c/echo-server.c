@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
       posix_memalign((void**)&br, 4096, BUFFERS * sizeof(struct io_uring_buf)) != 0)
     die("posix_memalign", ENOMEM);
   io_uring_buf_ring_init(br);
-  struct io_uring_buf_reg reg = {.ring_addr = (uintptr_t)br, .ring_entries = BUFFERS, .bgid = GROUP};
+  struct io_uring_buf_reg reg = {
+      .ring_addr = (uintptr_t)br, .ring_entries = BUFFERS, .bgid = GROUP};
   ret = io_uring_register_buf_ring(&ring, &reg, 0);
   if (ret < 0) die("io_uring_register_buf_ring", -ret);
   const int mask = io_uring_buf_ring_mask(BUFFERS);
