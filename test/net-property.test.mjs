@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { Ring } from '../index.mjs';
-import { IS_LINUX, makeTempDir, removeTempDir } from './helpers.mjs';
+import { IS_LINUX, makeTempDir, patternBytes, removeTempDir } from './helpers.mjs';
 
 const KiB = 1024;
 
@@ -36,15 +36,9 @@ const payload = fc.oneof(
     weight: 1,
     arbitrary: fc
       .tuple(fc.integer({ min: 1, max: 300 * KiB }), fc.integer({ min: 0, max: 255 }))
-      .map(([n, seed]) => patterned(n, seed)),
+      .map(([n, seed]) => patternBytes(n, seed)),
   },
 );
-
-function patterned(n, seed) {
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) out[i] = (i * 131 + seed + (i >>> 9)) & 255;
-  return out;
-}
 
 const step = fc.oneof(
   { weight: 8, arbitrary: payload.map((data) => ({ op: 'write', data })) },
