@@ -167,7 +167,7 @@ const fmt = (x, digits = 0) =>
     ? '–'
     : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** The results as the Markdown tables the README shows. */
+/** The results as the Markdown tables docs/benchmark.md shows. */
 function markdown(report) {
   const lines = [
     `Node ${report.node}, Linux ${report.kernel}, ${report.cpus} CPUs (${report.cpuModel}), ` +
