@@ -387,29 +387,40 @@ uint64_t RingCore::UserData(const double* p) {
          static_cast<uint32_t>(p[kParamSlot]);
 }
 
+const double* RingCore::EntryAt(uint64_t n) const {
+  return params_ + static_cast<size_t>(n % stage_capacity_) * kParamCount;
+}
+
+uint64_t RingCore::Waiting() const {
+  // Written by JS: never trusted beyond the area's capacity (NaN reads as 0).
+  const double ahead = counters_[kCounterEntriesStaged] - static_cast<double>(taken_);
+  return ahead > 0 ? static_cast<uint64_t>(std::min(ahead, static_cast<double>(stage_capacity_)))
+                   : 0;
+}
+
 unsigned RingCore::PrepStaged(bool own_scope) {
-  const unsigned count = static_cast<unsigned>(counters_[kCounterJsStaged]);
-  if (count == 0 || closing_) return 0;
+  const uint64_t count = closing_ ? 0 : Waiting();
+  if (count == 0) return 0;
   napi_handle_scope scope = nullptr;
   if (own_scope && napi_open_handle_scope(env_, &scope) != napi_ok) return 0;
-  napi_value objs = nullptr, undefined = nullptr;
+  napi_value objs = nullptr;
   napi_get_reference_value(env_, objs_ref_, &objs);
-  napi_get_undefined(env_, &undefined);
-  unsigned done = 0;
+  uint64_t done = 0;
   while (done < count) {
-    double* head = params_ + static_cast<size_t>(done) * kParamCount;
-    const unsigned group = std::max(1u, static_cast<unsigned>(head[kParamGroup]));
+    const uint64_t first = taken_ + done;
+    const unsigned group = std::max(1u, static_cast<unsigned>(EntryAt(first)[kParamGroup]));
     if (group > count - done || group > sq_entries_) {
       // Not a well-formed group: refuse what is left rather than guess.
-      for (unsigned i = done; i < count; i++) {
-        refused_.push_back({UserData(params_ + static_cast<size_t>(i) * kParamCount), -EINVAL});
+      for (uint64_t n = first; n < taken_ + count; n++) {
+        refused_.push_back({UserData(EntryAt(n)), -EINVAL});
         pending_++;
       }
       done = count;
       break;
     }
     // A linked group never straddles two submissions.
-    if (io_uring_sq_space_left(&ring_) < group && (Submit() < 0 || io_uring_sq_space_left(&ring_) < group))
+    if (io_uring_sq_space_left(&ring_) < group &&
+        (Submit() < 0 || io_uring_sq_space_left(&ring_) < group))
       break;
     // Resolve every entry of the group before taking any SQE, so a refusal
     // never leaves a link pointing at an unrelated SQE.
@@ -417,19 +428,17 @@ unsigned RingCore::PrepStaged(bool own_scope) {
     unsigned bad = 0;
     entries_.resize(group);
     for (unsigned i = 0; i < group && err == 0; i++) {
-      const unsigned at = done + i;
-      const double* p = params_ + static_cast<size_t>(at) * kParamCount;
+      const double* p = EntryAt(first + i);
+      const uint32_t slots = static_cast<uint32_t>((first + i) % stage_capacity_) * 2;
       napi_value args[2] = {nullptr, nullptr};
       const int used = ObjectsUsed(static_cast<int>(p[kParamOpcode]));
-      // The scheduler clears these slots once it sees the area consumed.
-      for (int k = 0; k < used; k++) napi_get_element(env_, objs, at * 2 + k, &args[k]);
+      for (int k = 0; k < used; k++) napi_get_element(env_, objs, slots + k, &args[k]);
       err = Resolve(env_, p, args[0], args[1], &entries_[i]);
       bad = i;
     }
     for (unsigned i = 0; i < group; i++) {
       if (err != 0) {
-        const double* p = params_ + static_cast<size_t>(done + i) * kParamCount;
-        refused_.push_back({UserData(p), i == bad ? err : -ECANCELED});
+        refused_.push_back({UserData(EntryAt(first + i)), i == bad ? err : -ECANCELED});
       } else {
         io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
         Fill(sqe, entries_[i]);
@@ -446,25 +455,13 @@ unsigned RingCore::PrepStaged(bool own_scope) {
     }
     done += group;
   }
-  if (done < count) {
-    // The SQ stayed full (a transient submit failure): keep the rest, in
-    // order, at the front of the area for the next flush.
-    const unsigned left = count - done;
-    std::memmove(params_, params_ + static_cast<size_t>(done) * kParamCount,
-                 static_cast<size_t>(left) * kParamCount * sizeof(double));
-    for (unsigned i = 0; i < left * 2; i++) {
-      napi_value value;
-      napi_get_element(env_, objs, (done * 2) + i, &value);
-      napi_set_element(env_, objs, i, value);
-      napi_set_element(env_, objs, (done * 2) + i, undefined);
-    }
-    ScheduleRetry();
-  }
+  // The SQ stayed full (a transient submit failure): the rest waits in place.
+  if (done < count) ScheduleRetry();
   if (scope) napi_close_handle_scope(env_, scope);
-  counters_[kCounterJsStaged] = count - done;
-  counters_[kCounterPending] = static_cast<double>(pending_);
+  taken_ += done;
+  counters_[kCounterEntriesTaken] = static_cast<double>(taken_);
   if (!refused_.empty()) Kick();
-  return done;
+  return static_cast<unsigned>(done);
 }
 
 void RingCore::Kick() {
@@ -497,13 +494,12 @@ int RingCore::Submit() {
   counters_[kCounterSubmitCalls]++;
   counters_[kCounterSqesSubmitted] += ret;
   staged_ -= std::min<unsigned>(staged_, static_cast<unsigned>(ret));
-  counters_[kCounterStaged] = staged_;
   if (staged_ > 0) ScheduleRetry();
   return ret;
 }
 
 void RingCore::EnterForEvents() {
-  if (staged_ > 0 || counters_[kCounterJsStaged] > 0) {
+  if (staged_ > 0 || Waiting() > 0) {
     PrepStaged(false);
     Submit();
   } else if (taskrun_flag_ && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN)) {
@@ -547,7 +543,6 @@ unsigned RingCore::CopyCompletions() {
   }
   pending_ -= std::min<uint64_t>(pending_, finals);
   counters_[kCounterCqesReaped] += total;
-  counters_[kCounterPending] = static_cast<double>(pending_);
   return total;
 }
 
@@ -603,7 +598,7 @@ void RingCore::Harvest() {
 }
 
 void RingCore::UpdateRef() {
-  const bool want = pending_ > 0 || counters_[kCounterJsStaged] > 0;
+  const bool want = pending_ > 0 || Waiting() > 0;
   if (want == refed_ || closing_) return;
   refed_ = want;
   counters_[kCounterRefed] = want ? 1 : 0;
@@ -612,10 +607,6 @@ void RingCore::UpdateRef() {
   } else {
     uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
   }
-}
-
-void RingCore::Ref() {
-  UpdateRef();
 }
 
 void RingCore::ScheduleRetry() {
@@ -627,7 +618,7 @@ void RingCore::ScheduleRetry() {
 void RingCore::OnRetry(uv_timer_t* handle) {
   auto* self = static_cast<RingCore*>(handle->data);
   if (self->closing_) return;
-  if (self->Flush() >= 0 && self->staged_ == 0 && self->counters_[kCounterJsStaged] == 0)
+  if (self->Flush() >= 0 && self->staged_ == 0 && self->Waiting() == 0)
     self->retry_delay_ms_ = 0;
 }
 
@@ -640,7 +631,7 @@ void RingCore::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
 void RingCore::OnPrepare(uv_prepare_t* handle) {
   // The last flush point before libuv may block: no staged op is stranded.
   auto* self = static_cast<RingCore*>(handle->data);
-  if (!self->closing_ && (self->staged_ > 0 || self->counters_[kCounterJsStaged] > 0))
+  if (!self->closing_ && (self->staged_ > 0 || self->Waiting() > 0))
     self->Flush();
 }
 
@@ -689,7 +680,6 @@ void RingCore::BeginClose() {
     close(event_fd_);
     event_fd_ = -1;
   }
-  if (counters_) counters_[kCounterPending] = 0;
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&retry_), OnClosed);
@@ -800,7 +790,7 @@ Napi::Value Ring::Flush(const Napi::CallbackInfo& info) {
 
 // Called when the scheduler stages work while the loop is not held alive.
 Napi::Value Ring::Ref(const Napi::CallbackInfo& info) {
-  Live(info.Env())->Ref();
+  Live(info.Env())->UpdateRef();
   return info.Env().Undefined();
 }
 

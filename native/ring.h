@@ -39,8 +39,8 @@ class RingCore {
   // Turns every entry of the staging area into SQEs and submits them.
   // Returns the count submitted or a negative errno (retried later).
   int Flush();
-  // Holds the loop alive while the staging area or the ring has work.
-  void Ref();
+  // Holds the loop alive exactly while the staging area or the ring has work.
+  void UpdateRef();
   // Starts an orderly close; the object deletes itself once libuv is done.
   void BeginClose();
 
@@ -75,6 +75,9 @@ class RingCore {
   static int Resolve(napi_env env, const double* p, napi_value a, napi_value b, Entry* out);
   static void Fill(io_uring_sqe* sqe, const Entry& e);
   static uint64_t UserData(const double* p);
+  // Staged entry n (see protocol.h), and how many are staged and not yet taken.
+  const double* EntryAt(uint64_t n) const;
+  uint64_t Waiting() const;
   // Submits the SQEs already in the ring.
   int Submit();
   // Makes the poll callback run soon (refused entries, round limit).
@@ -83,7 +86,6 @@ class RingCore {
   unsigned CopyCompletions();
   void DeliverToJs(unsigned count, napi_value callback, napi_value receiver);
   void EnterForEvents();
-  void UpdateRef();
   void DrainForTeardown();
   void ScheduleRetry();
   void Finish();
@@ -105,6 +107,7 @@ class RingCore {
   unsigned cq_capacity_ = 0;
   unsigned sq_entries_ = 0;
   size_t stage_capacity_ = 0;  // entries that fit in the staging area
+  uint64_t taken_ = 0;         // staged entries turned into SQEs (or refused)
   uint64_t pending_ = 0;  // SQEs prepared whose CQE has not been reaped
   unsigned staged_ = 0;   // SQEs prepared and not yet submitted
   unsigned retry_delay_ms_ = 0;

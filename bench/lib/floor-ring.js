@@ -22,7 +22,6 @@ class FloorRing {
     this.pending = new Array(cq).fill(null);
     this.free = [];
     for (let slot = cq - 1; slot >= 0; slot--) this.free.push(slot);
-    this.dirty = 0;
     this.creating = null;
     this.executor = (resolve, reject) => {
       this.creating.resolve = resolve;
@@ -53,14 +52,10 @@ class FloorRing {
     const slot = this.free.pop();
     this.pending[slot] = op;
     this.lastSlot = slot;
+    // The staging area is a circular buffer; the CQ-sized slot stack keeps it from overflowing.
     const c = this.counters;
-    const at = c[P.C_JS_STAGED];
-    if (at === 0 && this.dirty > 0) {
-      // The addon consumed the area: let go of the buffers it no longer needs.
-      this.objs.fill(undefined, 0, this.dirty * 2);
-      this.dirty = 0;
-    }
-    c[P.C_JS_STAGED] = at + 1;
+    const at = c[P.C_ENTRIES_STAGED] % this.capacity;
+    c[P.C_ENTRIES_STAGED]++;
     if (c[P.C_REFED] === 0) this.native.ref();
     const o = at * P.PARAM_COUNT;
     const a = this.area;
@@ -75,10 +70,8 @@ class FloorRing {
     a[o + P.P_BUF_OFFSET] = 0;
     a[o + P.P_FILE_INDEX] = 0;
     a[o + P.P_GROUP] = group;
-    if (buf !== undefined) {
-      this.objs[at * 2] = buf;
-      if (at >= this.dirty) this.dirty = at + 1;
-    }
+    // Also drops the buffer of the entry's previous op.
+    this.objs[at * 2] = buf;
     return promise;
   }
 
