@@ -167,7 +167,7 @@ export class UringBackend implements Backend {
     for (let i = 0; i < this.stageCapacity; i++) {
       this.entries.push(this.area.subarray(i * PARAM_COUNT, (i + 1) * PARAM_COUNT));
     }
-    this.native = new addon.NativeRing(
+    const native = addon.NativeRing.open(
       {
         entries: options.entries,
         cqEntries: options.cqEntries,
@@ -182,7 +182,11 @@ export class UringBackend implements Backend {
       this.cqes,
       this.counters,
     );
-    this.info = this.native.info();
+    if (typeof native === 'number') throw errnoError(native, 'io_uring_setup');
+    this.native = native;
+    const info = native.info();
+    if (typeof info === 'number') throw errnoError(info, 'io_uring_setup');
+    this.info = info;
     this.maxChainSqes = this.info.sqEntries;
     this.capacity = this.info.cqEntries;
     this.cqeSkip = (this.info.features & IORING_FEAT_CQE_SKIP) !== 0;
@@ -963,20 +967,17 @@ export class UringBackend implements Backend {
 export function probeIoUring(): boolean {
   const addon = loadAddon();
   if (!addon) return false;
-  try {
-    const ring = new addon.NativeRing(
-      { entries: 2 },
-      () => undefined,
-      new Float64Array(new ArrayBuffer(PARAM_COUNT * 8)),
-      [undefined, undefined],
-      new Int32Array(new ArrayBuffer(16 * CQE_STRIDE * 4)),
-      new Float64Array(new ArrayBuffer(COUNTER_COUNT * 8)),
-    );
-    ring.close();
-    return true;
-  } catch {
-    return false;
-  }
+  const ring = addon.NativeRing.open(
+    { entries: 2 },
+    () => undefined,
+    new Float64Array(new ArrayBuffer(PARAM_COUNT * 8)),
+    [undefined, undefined],
+    new Int32Array(new ArrayBuffer(16 * CQE_STRIDE * 4)),
+    new Float64Array(new ArrayBuffer(COUNTER_COUNT * 8)),
+  );
+  if (typeof ring === 'number') return false;
+  ring.close();
+  return true;
 }
 
 export function uringUnavailable(reason: string): Error {

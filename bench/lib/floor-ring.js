@@ -28,7 +28,7 @@ class FloorRing {
       this.creating.reject = reject;
     };
     this.lastSlot = -1;
-    this.native = new addon.NativeRing(
+    this.native = addon.NativeRing.open(
       { entries: ENTRIES, directFiles: 0 },
       (count) => this.onComplete(count),
       this.area,
@@ -36,6 +36,8 @@ class FloorRing {
       this.cqes,
       this.counters,
     );
+    if (typeof this.native === 'number')
+      throw new Error(`io_uring set-up failed: errno ${-this.native}`);
     this.skip = (this.native.info().features & P.IORING_FEAT_CQE_SKIP) !== 0;
   }
 
