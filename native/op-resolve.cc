@@ -67,8 +67,7 @@ int ResolveStatx(napi_env env, napi_value a, napi_value b, ResolvedEntry* out) {
 }
 
 int ResolveTimespec(napi_env env, napi_value a, napi_value, ResolvedEntry* out) {
-  if (!GetView(env, a, &out->mem) || !out->mem.data ||
-      out->mem.length < sizeof(__kernel_timespec))
+  if (!GetView(env, a, &out->mem) || !out->mem.data || out->mem.length < sizeof(__kernel_timespec))
     return -EINVAL;
   return 0;
 }

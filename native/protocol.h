@@ -16,17 +16,17 @@ namespace uring_loop {
 enum Param : int {
   kParamOpcode = 0,
   kParamFd = 1,
-  kParamLen = 2,       // byte count, mode, iovec count or statx mask, per op
-  kParamOffset = 3,    // file position (-1: current position), or length for ftruncate
-  kParamSlot = 4,      // low 32 bits of user_data
-  kParamTag = 5,       // high 32 bits of user_data (generation and CQE kind)
-  kParamSqeFlags = 6,  // IOSQE_* flags
-  kParamOpFlags = 7,   // open flags, fsync flags, statx flags, cancel flags...
-  kParamBufOffset = 8, // byte offset into the first buffer argument
-  kParamFileIndex = 9, // direct descriptor index + 1 (0: none)
-  kParamX1 = 10,       // op specific: timeout ms, cancel target slot, mode
-  kParamX2 = 11,       // op specific: cancel target tag
-  kParamGroup = 12,    // on the first entry of a linked group: its size; 0 on the rest
+  kParamLen = 2,        // byte count, mode, iovec count or statx mask, per op
+  kParamOffset = 3,     // file position (-1: current position), or length for ftruncate
+  kParamSlot = 4,       // low 32 bits of user_data
+  kParamTag = 5,        // high 32 bits of user_data (generation and CQE kind)
+  kParamSqeFlags = 6,   // IOSQE_* flags
+  kParamOpFlags = 7,    // open flags, fsync flags, statx flags, cancel flags...
+  kParamBufOffset = 8,  // byte offset into the first buffer argument
+  kParamFileIndex = 9,  // direct descriptor index + 1 (0: none)
+  kParamX1 = 10,        // op specific: timeout ms, cancel target slot, mode
+  kParamX2 = 11,        // op specific: cancel target tag
+  kParamGroup = 12,     // on the first entry of a linked group: its size; 0 on the rest
   kParamCount = 16,
 };
 

@@ -271,8 +271,7 @@ void RingCore::ScheduleRetry() {
 void RingCore::OnRetry(uv_timer_t* handle) {
   auto* self = static_cast<RingCore*>(handle->data);
   if (self->closing_) return;
-  if (self->Flush() >= 0 && self->staged_ == 0 && self->Waiting() == 0)
-    self->retry_delay_ms_ = 0;
+  if (self->Flush() >= 0 && self->staged_ == 0 && self->Waiting() == 0) self->retry_delay_ms_ = 0;
 }
 
 void RingCore::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
@@ -284,8 +283,7 @@ void RingCore::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
 void RingCore::OnPrepare(uv_prepare_t* handle) {
   // The last flush point before libuv may block: no staged op is stranded.
   auto* self = static_cast<RingCore*>(handle->data);
-  if (!self->closing_ && (self->staged_ > 0 || self->Waiting() > 0))
-    self->Flush();
+  if (!self->closing_ && (self->staged_ > 0 || self->Waiting() > 0)) self->Flush();
 }
 
 void RingCore::DrainForTeardown() {

@@ -26,8 +26,8 @@ class RingCore {
 
   // Returns 0 or a negative errno (setup, eventfd or libuv failure).
   int Open(const SetupOptions& options, unsigned direct_files);
-  void Attach(Ring* owner, napi_value callback, napi_value params, napi_value objs,
-              napi_value cqes, napi_value counters);
+  void Attach(Ring* owner, napi_value callback, napi_value params, napi_value objs, napi_value cqes,
+              napi_value counters);
 
   // Turns every entry of the staging area into SQEs and submits them.
   // Returns the count submitted or a negative errno (retried later).
