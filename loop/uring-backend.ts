@@ -1,6 +1,7 @@
 // The io_uring scheduler: slots, staging, back-pressure, chains, cancellation,
-// timeouts, completion dispatch and shutdown. One N-API call per SQE; the addon
-// flushes staged SQEs after each completion batch and before libuv blocks.
+// timeouts, completion dispatch and shutdown. Ops are written into a shared
+// staging area; the addon turns them into SQEs after each completion batch and
+// before libuv blocks.
 import type { Backend, RingStats } from './backend';
 import { loadAddon, type NativeRing, type NativeRingInfo } from './binding';
 import type { ChainFile } from './chain-file';
