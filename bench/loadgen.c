@@ -125,9 +125,12 @@ int main(int argc, char** argv) {
   double seconds = 5, warmup = 0.5;
   size_t size = 64;
   static const struct option options[] = {
-      {"host", required_argument, 0, 'h'},        {"port", required_argument, 0, 'p'},
-      {"connections", required_argument, 0, 'c'}, {"seconds", required_argument, 0, 'd'},
-      {"size", required_argument, 0, 's'},        {"warmup", required_argument, 0, 'w'},
+      {"host", required_argument, 0, 'h'},
+      {"port", required_argument, 0, 'p'},
+      {"connections", required_argument, 0, 'c'},
+      {"seconds", required_argument, 0, 'd'},
+      {"size", required_argument, 0, 's'},
+      {"warmup", required_argument, 0, 'w'},
       {0, 0, 0, 0},
   };
   int opt;
@@ -252,10 +255,11 @@ int main(int argc, char** argv) {
   io_uring_queue_exit(&ring);
 
   double measured = (double)(stop - measure_from) / 1e9;
-  printf("{\"roundTrips\":%llu,\"seconds\":%.3f,\"p50Us\":%u,\"p99Us\":%u,\"connections\":%d,"
-         "\"size\":%zu}\n",
-         (unsigned long long)round_trips, measured,
-         round_trips ? percentile(hist, round_trips, 0.5) : 0,
-         round_trips ? percentile(hist, round_trips, 0.99) : 0, connections, size);
+  printf(
+      "{\"roundTrips\":%llu,\"seconds\":%.3f,\"p50Us\":%u,\"p99Us\":%u,\"connections\":%d,"
+      "\"size\":%zu}\n",
+      (unsigned long long)round_trips, measured,
+      round_trips ? percentile(hist, round_trips, 0.5) : 0,
+      round_trips ? percentile(hist, round_trips, 0.99) : 0, connections, size);
   return 0;
 }

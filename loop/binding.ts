@@ -20,28 +20,33 @@ export interface NativeRingOptions {
   directFiles?: number;
 }
 
+// The addon never throws: its functions return a negative errno, which the caller maps with
+// errnoError() (loop/errors.ts).
+
 export interface NativeRing {
   /** Turns the staging area into SQEs and submits them: count or negative errno (retried). */
   flush(): number;
   /** Holds the loop alive: called when work is staged while the ring is idle. */
   ref(): void;
-  info(): NativeRingInfo;
+  /** The ring's parameters, or a negative errno (-EBADF once closed). */
+  info(): NativeRingInfo | number;
   close(): void;
 }
 
-export interface NativeRingConstructor {
-  new (
+export interface NativeRingClass {
+  /** A ring, or a negative errno (io_uring_setup and the rest of the set-up). */
+  open(
     options: NativeRingOptions,
     onComplete: (count: number) => void,
     params: Float64Array,
     objs: unknown[],
     cqes: Int32Array,
     counters: Float64Array,
-  ): NativeRing;
+  ): NativeRing | number;
 }
 
 interface Addon {
-  NativeRing: NativeRingConstructor;
+  NativeRing: NativeRingClass;
 }
 
 let addon: Addon | undefined;

@@ -21,17 +21,23 @@ export const CQE_RES = 2;
 export const CQE_FLAGS = 3;
 export const CQE_STRIDE = 4;
 
+/** Counters: each has one writer, the addon, except C_ENTRIES_STAGED (written by JS only). */
 export const C_SUBMIT_CALLS = 0;
 export const C_SQES_SUBMITTED = 1;
 export const C_CQES_REAPED = 2;
-export const C_PENDING = 3;
-export const C_STAGED = 4;
-export const C_HARVESTS = 5;
-export const C_ENTER_CALLS = 6;
-export const C_SUBMIT_RETRIES = 7;
-export const C_JS_STAGED = 8;
-export const C_REFED = 9;
-export const COUNTER_COUNT = 12;
+export const C_HARVESTS = 3;
+export const C_ENTER_CALLS = 4;
+export const C_SUBMIT_RETRIES = 5;
+export const C_REFED = 6;
+/**
+ * Staging-area entries ever staged / ever taken by the addon (monotonic). The area is a circular
+ * buffer: entry n lives at n % capacity, its objects at (n % capacity) * 2 and + 1; JS writes only
+ * entries in [taken, staged) with staged - taken <= capacity, and the addon never moves or clears
+ * anything there.
+ */
+export const C_ENTRIES_STAGED = 7;
+export const C_ENTRIES_TAKEN = 8;
+export const COUNTER_COUNT = 9;
 
 /** io_uring opcodes (kernel ABI numbers). */
 export const Opcode = {

@@ -1,6 +1,7 @@
 // The io_uring scheduler: slots, staging, back-pressure, chains, cancellation,
-// timeouts, completion dispatch and shutdown. One N-API call per SQE; the addon
-// flushes staged SQEs after each completion batch and before libuv blocks.
+// timeouts, completion dispatch and shutdown. Ops are written into a shared
+// staging area; the addon turns them into SQEs after each completion batch and
+// before libuv blocks.
 import type { Backend, RingStats } from './backend';
 import { loadAddon, type NativeRing, type NativeRingInfo } from './binding';
 import type { ChainFile } from './chain-file';
@@ -34,7 +35,8 @@ import {
   C_HARVESTS,
   C_SQES_SUBMITTED,
   C_SUBMIT_CALLS,
-  C_JS_STAGED,
+  C_ENTRIES_STAGED,
+  C_ENTRIES_TAKEN,
   C_REFED,
   C_SUBMIT_RETRIES,
   IORING_ASYNC_CANCEL_ANY,
@@ -166,7 +168,7 @@ export class UringBackend implements Backend {
     for (let i = 0; i < this.stageCapacity; i++) {
       this.entries.push(this.area.subarray(i * PARAM_COUNT, (i + 1) * PARAM_COUNT));
     }
-    this.native = new addon.NativeRing(
+    const native = addon.NativeRing.open(
       {
         entries: options.entries,
         cqEntries: options.cqEntries,
@@ -181,7 +183,11 @@ export class UringBackend implements Backend {
       this.cqes,
       this.counters,
     );
-    this.info = this.native.info();
+    if (typeof native === 'number') throw errnoError(native, 'io_uring_setup');
+    this.native = native;
+    const info = native.info();
+    if (typeof info === 'number') throw errnoError(info, 'io_uring_setup');
+    this.info = info;
     this.maxChainSqes = this.info.sqEntries;
     this.capacity = this.info.cqEntries;
     this.cqeSkip = (this.info.features & IORING_FEAT_CQE_SKIP) !== 0;
@@ -198,7 +204,7 @@ export class UringBackend implements Backend {
 
   run(req: Request): Promise<unknown> {
     if (this.closing) return Promise.reject(closedError());
-    if (this.credentials.changed(this.counters[C_JS_STAGED] === 0)) {
+    if (this.credentials.changed(this.stagedWaiting() === 0)) {
       return Promise.reject(credentialsChangedError(req.kind.name, req.path));
     }
     const signal = req.signal;
@@ -234,7 +240,7 @@ export class UringBackend implements Backend {
 
   runChain(reqs: Request[], signal: AbortSignal | undefined): Promise<unknown[]> {
     if (this.closing) return Promise.reject(closedError());
-    if (reqs.length > 0 && this.credentials.changed(this.counters[C_JS_STAGED] === 0)) {
+    if (reqs.length > 0 && this.credentials.changed(this.stagedWaiting() === 0)) {
       return Promise.reject(credentialsChangedError(reqs[0].kind.name, reqs[0].path));
     }
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
@@ -311,26 +317,30 @@ export class UringBackend implements Backend {
   // -------------------------------------------------------------------------
   // Staging
 
+  /** Entries staged and not yet taken by the addon. */
+  private stagedWaiting(): number {
+    return this.counters[C_ENTRIES_STAGED] - this.counters[C_ENTRIES_TAKEN];
+  }
+
   /**
-   * Reserves `n` adjacent entries of the staging area for SQEs whose
-   * completions fit in the CQ. Returns the first entry, or -1 (the caller
+   * Reserves `n` consecutive entries of the staging area (they may wrap around its end) for SQEs
+   * whose completions fit in the CQ. Returns the number of the first entry, or -1 (the caller
    * queues the work).
    */
   private reserve(n: number): number {
     if (this.sqesInFlight + n > this.capacity) return -1;
     const c = this.counters;
-    let at = c[C_JS_STAGED];
-    if (at + n > this.stageCapacity) {
+    const at = c[C_ENTRIES_STAGED];
+    if (this.stagedWaiting() + n > this.stageCapacity) {
       this.native.flush();
-      at = c[C_JS_STAGED];
-      if (at + n > this.stageCapacity) {
+      if (this.stagedWaiting() + n > this.stageCapacity) {
         // The flush failed (EAGAIN, ENOMEM, EBUSY: the addon retries it).
         this.retrySoon();
         return -1;
       }
     }
-    if (at === 0) this.releaseConsumed();
-    c[C_JS_STAGED] = at + n;
+    this.releaseConsumed();
+    c[C_ENTRIES_STAGED] = at + n;
     if (c[C_REFED] === 0) this.native.ref();
     return at;
   }
@@ -348,18 +358,31 @@ export class UringBackend implements Backend {
     }, 1);
   }
 
-  /**
-   * Object slots below entry `dirty` were written since the area was last cleared. Once
-   * the addon has consumed the area (it is empty again), their object slots
-   * let go of buffers that only their requests need to keep alive now.
-   */
+  /** One past the last entry whose object slots were written. */
   private dirty = 0;
+  /** Entries below this one had their object slots cleared once the addon took them. */
+  private released = 0;
 
+  /**
+   * Clears the object slots of the entries the addon took since the last call, letting go of
+   * buffers that only their requests need to keep alive now. Called before every reservation,
+   * so no entry still waiting in the area shares a slot with the ones cleared here.
+   */
   private releaseConsumed(): void {
-    if (this.dirty > 0) {
-      this.objs.fill(undefined, 0, this.dirty * 2);
-      this.dirty = 0;
+    const taken = this.counters[C_ENTRIES_TAKEN];
+    const end = Math.min(taken, this.dirty);
+    if (end > this.released) {
+      const cap = this.stageCapacity;
+      if (end - this.released >= cap) {
+        this.objs.fill(undefined);
+      } else {
+        const from = (this.released % cap) * 2;
+        const to = from + (end - this.released) * 2;
+        this.objs.fill(undefined, from, Math.min(to, cap * 2));
+        if (to > cap * 2) this.objs.fill(undefined, 0, to - cap * 2);
+      }
     }
+    this.released = taken;
   }
 
   /** A single op (and its linked timeout) in the entries reserved at `at`. */
@@ -376,7 +399,7 @@ export class UringBackend implements Backend {
     req.slot = slot;
     req.gen = this.slots.gens[slot];
     this.inRing++;
-    let p = this.entries[at];
+    let p = this.entries[at % this.stageCapacity];
     req.kind.fill(req, p);
     p[P_SLOT] = slot;
     p[P_TAG] = (req.gen << KIND_BITS) | KIND_MAIN;
@@ -388,8 +411,9 @@ export class UringBackend implements Backend {
     // The addon reads object slots only for opcodes that take memory, so ops
     // without any (nop, fsync, close...) skip the stores.
     if (req.a !== undefined || req.b !== undefined) {
-      this.objs[at * 2] = req.a;
-      this.objs[at * 2 + 1] = req.b;
+      const o = (at % this.stageCapacity) * 2;
+      this.objs[o] = req.a;
+      this.objs[o + 1] = req.b;
       if (at >= this.dirty) this.dirty = at + 1;
     }
     req.cqes++;
@@ -398,15 +422,16 @@ export class UringBackend implements Backend {
     if (req.kind.waitsForPeer) this.capacity++;
     if (req.timeout <= 0) return at + 1;
     req.ts ??= new Uint8Array(16);
-    p = this.entries[++at];
+    at++;
+    p = this.entries[at % this.stageCapacity];
     p[P_OPCODE] = Opcode.LINK_TIMEOUT;
     p[P_X1] = req.timeout;
     p[P_SLOT] = slot;
     p[P_TAG] = (req.gen << KIND_BITS) | KIND_TIMEOUT;
     p[P_SQE_FLAGS] = linkNext ? IOSQE_IO_LINK : 0;
     p[P_GROUP] = 0;
-    this.objs[at * 2] = req.ts;
-    this.objs[at * 2 + 1] = undefined;
+    this.objs[(at % this.stageCapacity) * 2] = req.ts;
+    this.objs[(at % this.stageCapacity) * 2 + 1] = undefined;
     if (at >= this.dirty) this.dirty = at + 1;
     req.cqes++;
     req.sqes++;
@@ -455,7 +480,7 @@ export class UringBackend implements Backend {
           for (const other of run.reqs)
             if (other.opens && other.opens.index >= 0) this.releaseDirect(other.opens);
           // Give back the entries reserved for it: nothing was written there.
-          this.counters[C_JS_STAGED] -= sqes;
+          this.counters[C_ENTRIES_STAGED] -= sqes;
           this.failUnstagedChain(run, EMFILE);
           return true;
         }
@@ -665,7 +690,7 @@ export class UringBackend implements Backend {
       this.settle(req);
     }
     if (this.inRing === 0) {
-      if (this.counters[C_JS_STAGED] === 0) this.releaseConsumed();
+      this.releaseConsumed();
       if (this.drained) this.drained();
     }
   }
@@ -785,14 +810,13 @@ export class UringBackend implements Backend {
   /** One entry of the staging area outside the CQ budget (cancels), or -1 if it stays full. */
   private takeEntry(): number {
     const c = this.counters;
-    let at = c[C_JS_STAGED];
-    if (at + 1 > this.stageCapacity) {
+    const at = c[C_ENTRIES_STAGED];
+    if (this.stagedWaiting() + 1 > this.stageCapacity) {
       this.native.flush();
-      at = c[C_JS_STAGED];
-      if (at + 1 > this.stageCapacity) return -1;
+      if (this.stagedWaiting() + 1 > this.stageCapacity) return -1;
     }
-    if (at === 0) this.releaseConsumed();
-    c[C_JS_STAGED] = at + 1;
+    this.releaseConsumed();
+    c[C_ENTRIES_STAGED] = at + 1;
     if (c[C_REFED] === 0) this.native.ref();
     return at;
   }
@@ -801,7 +825,7 @@ export class UringBackend implements Backend {
   private stageCancelAll(): boolean {
     const at = this.takeEntry();
     if (at < 0) return false;
-    const p = this.entries[at];
+    const p = this.entries[at % this.stageCapacity];
     p[P_OPCODE] = Opcode.ASYNC_CANCEL;
     p[P_OP_FLAGS] = IORING_ASYNC_CANCEL_ANY;
     p[P_SLOT] = -1 >>> 0;
@@ -817,7 +841,7 @@ export class UringBackend implements Backend {
   private stageCancel(req: Request): boolean {
     const at = this.takeEntry();
     if (at < 0) return false;
-    const p = this.entries[at];
+    const p = this.entries[at % this.stageCapacity];
     p[P_OPCODE] = Opcode.ASYNC_CANCEL;
     p[P_OP_FLAGS] = 0;
     p[P_X1] = req.slot;
@@ -855,7 +879,7 @@ export class UringBackend implements Backend {
     this.stallWait = Math.min(this.stallWait * 2, STALL_MAX_MS);
     const at = this.takeEntry();
     if (at < 0) return;
-    const p = this.entries[at];
+    const p = this.entries[at % this.stageCapacity];
     p[P_OPCODE] = Opcode.NOP;
     p[P_SLOT] = -1 >>> 0;
     p[P_TAG] = -1 >>> 0;
@@ -944,20 +968,17 @@ export class UringBackend implements Backend {
 export function probeIoUring(): boolean {
   const addon = loadAddon();
   if (!addon) return false;
-  try {
-    const ring = new addon.NativeRing(
-      { entries: 2 },
-      () => undefined,
-      new Float64Array(new ArrayBuffer(PARAM_COUNT * 8)),
-      [undefined, undefined],
-      new Int32Array(new ArrayBuffer(16 * CQE_STRIDE * 4)),
-      new Float64Array(new ArrayBuffer(COUNTER_COUNT * 8)),
-    );
-    ring.close();
-    return true;
-  } catch {
-    return false;
-  }
+  const ring = addon.NativeRing.open(
+    { entries: 2 },
+    () => undefined,
+    new Float64Array(new ArrayBuffer(PARAM_COUNT * 8)),
+    [undefined, undefined],
+    new Int32Array(new ArrayBuffer(16 * CQE_STRIDE * 4)),
+    new Float64Array(new ArrayBuffer(COUNTER_COUNT * 8)),
+  );
+  if (typeof ring === 'number') return false;
+  ring.close();
+  return true;
 }
 
 export function uringUnavailable(reason: string): Error {

@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <limits>
 
-#include "errno-value.h"
+#include "napi-util.h"
 #include "ring.h"
 
 namespace uring_loop {

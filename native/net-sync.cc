@@ -12,7 +12,7 @@
 #include <cstring>
 #include <string>
 
-#include "errno-value.h"
+#include "napi-util.h"
 #include "ring.h"
 
 namespace uring_loop {

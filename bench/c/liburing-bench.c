@@ -98,9 +98,9 @@ static uint64_t next_offset(uint32_t blocks) {
 }
 
 static void ring_init(struct run *r) {
-  const unsigned tries[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-                                IORING_SETUP_SUBMIT_ALL,
-                            IORING_SETUP_SUBMIT_ALL, 0};
+  const unsigned tries[] = {
+      IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+      IORING_SETUP_SUBMIT_ALL, 0};
   int ret = -EINVAL;
   for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]) && ret == -EINVAL; i++) {
     struct io_uring_params p;
@@ -474,11 +474,12 @@ int main(int argc, char **argv) {
     c1 = cpu_us();
   }
   qsort(r.lat, r.nlat, sizeof(double), cmp_double);
-  printf("{\"ops\":%llu,\"bytes\":%llu,\"elapsedNs\":%llu,\"cpuUs\":%llu,\"p50Us\":%.2f,"
-         "\"p99Us\":%.2f,\"opsPerEnter\":%.2f}\n",
-         (unsigned long long)r.ops, (unsigned long long)r.bytes,
-         (unsigned long long)(t1 - r.t0), (unsigned long long)(c1 - r.c0), percentile(&r, 0.5),
-         percentile(&r, 0.99), r.enters ? (double)r.sqes / (double)r.enters : 0.0);
+  printf(
+      "{\"ops\":%llu,\"bytes\":%llu,\"elapsedNs\":%llu,\"cpuUs\":%llu,\"p50Us\":%.2f,"
+      "\"p99Us\":%.2f,\"opsPerEnter\":%.2f}\n",
+      (unsigned long long)r.ops, (unsigned long long)r.bytes, (unsigned long long)(t1 - r.t0),
+      (unsigned long long)(c1 - r.c0), percentile(&r, 0.5), percentile(&r, 0.99),
+      r.enters ? (double)r.sqes / (double)r.enters : 0.0);
   io_uring_queue_exit(&r.ring);
   free(r.lat);
   return 0;

@@ -22,14 +22,13 @@ class FloorRing {
     this.pending = new Array(cq).fill(null);
     this.free = [];
     for (let slot = cq - 1; slot >= 0; slot--) this.free.push(slot);
-    this.dirty = 0;
     this.creating = null;
     this.executor = (resolve, reject) => {
       this.creating.resolve = resolve;
       this.creating.reject = reject;
     };
     this.lastSlot = -1;
-    this.native = new addon.NativeRing(
+    this.native = addon.NativeRing.open(
       { entries: ENTRIES, directFiles: 0 },
       (count) => this.onComplete(count),
       this.area,
@@ -37,6 +36,8 @@ class FloorRing {
       this.cqes,
       this.counters,
     );
+    if (typeof this.native === 'number')
+      throw new Error(`io_uring set-up failed: errno ${-this.native}`);
     this.skip = (this.native.info().features & P.IORING_FEAT_CQE_SKIP) !== 0;
   }
 
@@ -53,14 +54,10 @@ class FloorRing {
     const slot = this.free.pop();
     this.pending[slot] = op;
     this.lastSlot = slot;
+    // The staging area is a circular buffer; the CQ-sized slot stack keeps it from overflowing.
     const c = this.counters;
-    const at = c[P.C_JS_STAGED];
-    if (at === 0 && this.dirty > 0) {
-      // The addon consumed the area: let go of the buffers it no longer needs.
-      this.objs.fill(undefined, 0, this.dirty * 2);
-      this.dirty = 0;
-    }
-    c[P.C_JS_STAGED] = at + 1;
+    const at = c[P.C_ENTRIES_STAGED] % this.capacity;
+    c[P.C_ENTRIES_STAGED]++;
     if (c[P.C_REFED] === 0) this.native.ref();
     const o = at * P.PARAM_COUNT;
     const a = this.area;
@@ -75,10 +72,8 @@ class FloorRing {
     a[o + P.P_BUF_OFFSET] = 0;
     a[o + P.P_FILE_INDEX] = 0;
     a[o + P.P_GROUP] = group;
-    if (buf !== undefined) {
-      this.objs[at * 2] = buf;
-      if (at >= this.dirty) this.dirty = at + 1;
-    }
+    // Also drops the buffer of the entry's previous op.
+    this.objs[at * 2] = buf;
     return promise;
   }
 

@@ -40,8 +40,11 @@ static int parse_errno(const char* text) {
   static const struct {
     const char* name;
     int value;
-  } names[] = {{"EPERM", EPERM}, {"ENOSYS", ENOSYS}, {"EACCES", EACCES},
-               {"ENOMEM", ENOMEM}, {"EINVAL", EINVAL}};
+  } names[] = {{"EPERM", EPERM},
+               {"ENOSYS", ENOSYS},
+               {"EACCES", EACCES},
+               {"ENOMEM", ENOMEM},
+               {"EINVAL", EINVAL}};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
     if (strcmp(text, names[i].name) == 0) return names[i].value;
   }
