@@ -68,16 +68,21 @@ const typedArrayEntries = Object.getPrototypeOf(Uint8Array.prototype).entries as
 /**
  * Why a view cannot be used, or undefined: its buffer was detached (transferred), or the view
  * lies beyond the end of a resizable ArrayBuffer that shrank. Both look empty, so only an empty
- * view is looked at closely.
+ * view, or one over an empty buffer, is looked at closely.
+ *
+ * The buffer's byteLength is asked too, not only the view's: in V8 11.3 and 12.4 (Node 20 and
+ * 22), optimized code that has also seen views of resizable ArrayBuffers returns a detached
+ * Uint8Array's old length. A detached ArrayBuffer's own byteLength is 0 on every version.
  */
 function unusable(view: ArrayBufferView): string | undefined {
+  const buffer = view.buffer as ArrayBuffer & { resizable?: boolean };
   try {
+    if (buffer.byteLength !== 0 && byteLengthOf(view) !== 0) return undefined;
     // A DataView over a detached buffer, or out of bounds, throws on byteLength.
-    if (byteLengthOf(view) !== 0) return undefined;
-    if (!(view instanceof DataView)) typedArrayEntries.call(view);
+    if (view instanceof DataView) void view.byteLength;
+    else typedArrayEntries.call(view);
     return undefined;
   } catch {
-    const buffer = view.buffer as ArrayBuffer & { resizable?: boolean };
     return buffer.resizable
       ? 'is out of the bounds of its resizable ArrayBuffer (resized or detached)'
       : 'is backed by a detached ArrayBuffer';

@@ -4,7 +4,8 @@
 // warm-up; reports the median of the repetitions and their spread.
 //
 //   npm run bench [-- --quick] [--json FILE] [--only w1,w2] [--systems s1,s2] [--reps N]
-import { execFile } from 'node:child_process';
+//                 [--node 24]   (runs it all under that Node: scripts/node-runtime.mjs)
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -14,10 +15,12 @@ import { parseArgs, promisify } from 'node:util';
 
 import Table from 'cli-table3';
 
+import { nodeBinary, envFor } from '../scripts/node-runtime.mjs';
 import { renderChart } from './lib/chart.mjs';
 
 const require = createRequire(import.meta.url);
 const { checkTargets } = require('./lib/targets.js');
+const { libuvFsUsesIoUring } = require('./lib/libuv-uring.js');
 const run = promisify(execFile);
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -46,15 +49,30 @@ const { values: args } = parseArgs({
     reps: { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
+    node: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
   console.log(
     'usage: npm run bench -- [--quick] [--json FILE] [--only w1,w2] [--systems s1,s2] ' +
-      '[--reps N] [--seconds S] [--warmup S]',
+      '[--reps N] [--seconds S] [--warmup S] [--node VERSION]',
   );
   process.exit(0);
+}
+// --node: the same command under another Node (fetched once into the cache), every child too.
+if (args.node) {
+  const bin = nodeBinary(args.node);
+  if (bin !== process.execPath) {
+    const rest = process.argv
+      .slice(2)
+      .filter((a, i, all) => a !== '--node' && all[i - 1] !== '--node' && !a.startsWith('--node='));
+    const child = spawnSync(bin, [fileURLToPath(import.meta.url), ...rest], {
+      stdio: 'inherit',
+      env: envFor(bin),
+    });
+    process.exit(child.status ?? 1);
+  }
 }
 const quick = args.quick;
 const reps = Number(args.reps ?? (quick ? 1 : 5));
@@ -79,11 +97,14 @@ function loadWorkloads() {
   return list;
 }
 
+/** The fs-*-uring systems only mean something where libuv still runs fs calls on io_uring. */
+const libuvUring = libuvFsUsesIoUring();
+
 function systemsOf(workload) {
   const out = [];
   for (const s of workload.systems) {
     out.push(s);
-    if (WITH_LIBUV_URING.has(s)) out.push(`${s}-uring`);
+    if (libuvUring && WITH_LIBUV_URING.has(s)) out.push(`${s}-uring`);
   }
   if (workload.c && fs.existsSync(C_BENCH)) out.push('c-liburing');
   return onlySystems ? out.filter((s) => onlySystems.has(s)) : out;
@@ -202,8 +223,15 @@ async function main() {
   const started = Date.now();
   const results = [];
   console.log(
-    `uring-loop bench: ${reps} rep(s) x ${seconds} s (+${warmup} s warm-up) per system, ${quick ? 'quick' : 'full'} mode`,
+    `uring-loop bench on Node ${process.versions.node} (${process.execPath}, libuv ${process.versions.uv}): ` +
+      `${reps} rep(s) x ${seconds} s (+${warmup} s warm-up) per system, ${quick ? 'quick' : 'full'} mode`,
   );
+  if (!libuvUring) {
+    console.log(
+      `fs-promises-uring and fs-callback-uring left out: with UV_USE_IO_URING=1 this Node's libuv ` +
+        `(${process.versions.uv}) still runs fs calls on its thread pool, so they would repeat fs-promises and fs-callback`,
+    );
+  }
   try {
     for (const workload of workloads) {
       const systems = systemsOf(workload);
@@ -279,6 +307,8 @@ async function main() {
 
   const report = {
     node: process.versions.node,
+    libuv: process.versions.uv,
+    libuvFsOnIoUring: libuvUring,
     kernel: os.release(),
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
