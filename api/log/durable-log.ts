@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { tryLockExclusive } from '../../loop/file-lock';
 import { defaultRing } from '../default-ring';
 import type { Ring } from '../ring';
-import { pathArg } from '../validate';
+import { pathArg } from '../../loop/validate';
 import type { AppendResult } from './batch';
 import { GroupCommitter, type DurableLogStats } from './committer';
 import { logLockedError } from './errors';

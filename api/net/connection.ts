@@ -5,8 +5,9 @@ import { Receiver } from '../../loop/net/receiver';
 import { Sender } from '../../loop/net/sender';
 import { peerName, socketName, type SocketName } from '../../loop/net/sockets';
 import type { UringBackend } from '../../loop/uring-backend';
-import * as buildNet from '../build-net';
-import { bufferArg } from '../validate';
+import { shutdown } from '../../loop/ops/shutdown';
+import { requestOf } from '../../loop/request';
+import { bufferArg } from '../../loop/validate';
 import { closeFd } from './close-fd';
 import type { ResolvedConnectionOptions } from './options';
 import { track, untrack } from './registry';
@@ -108,7 +109,7 @@ export class Connection implements AsyncIterable<Buffer> {
   end(): Promise<void> {
     this.ending ??= this.sender.idle().then(() => {
       if (this.closing) return;
-      return this.backend.run(buildNet.shutdown(this.fd, 'write')).then(ignore);
+      return this.backend.run(requestOf(shutdown, this.fd, 'write')).then(ignore);
     });
     return this.ending;
   }

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { ChainError, codedError } from '../../loop/errors';
 import { defaultRing } from '../default-ring';
 import type { Ring } from '../ring';
-import { typeError } from '../validate';
+import { typeError } from '../../loop/validate';
 import { ChunkQueue, advance, byteCount, views, type Chunk } from './chunk-queue';
 import {
   destArg,
