@@ -51,6 +51,8 @@ export const Opcode = {
   RENAMEAT: 35,
   UNLINKAT: 36,
   MKDIRAT: 37,
+  SYMLINKAT: 38,
+  LINKAT: 39,
   FTRUNCATE: 55,
 } as const;
 

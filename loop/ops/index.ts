@@ -9,7 +9,7 @@ import { recvmsg, sendmsg } from './msg';
 import { nop } from './nop';
 import { listen } from './listen';
 import { open } from './open';
-import { mkdir, rename, rmdir, unlink } from './path-ops';
+import { link, mkdir, rename, rmdir, symlink, unlink } from './path-ops';
 import { read, write } from './read';
 import { readv, writev } from './readv';
 import { recv } from './recv';
@@ -36,6 +36,8 @@ export const fileOps = {
   rmdir,
   rename,
   mkdir,
+  symlink,
+  link,
   nop,
   sleep,
 };

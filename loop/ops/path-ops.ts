@@ -1,4 +1,4 @@
-// Path operations: IORING_OP_UNLINKAT (unlink, rmdir), MKDIRAT, RENAMEAT.
+// Path operations: IORING_OP_UNLINKAT (unlink, rmdir), MKDIRAT, RENAMEAT, SYMLINKAT, LINKAT.
 // All relative to the cwd; paths go in the entry's object slots as NUL-terminated bytes.
 import { AT_FDCWD, AT_REMOVEDIR, Opcode, P_FD, P_LEN, P_OP_FLAGS } from '../protocol';
 import { modeArg } from '../validate';
@@ -70,12 +70,12 @@ export interface TwoPathArgs {
 }
 
 /**
- * Ops on two paths (rename): opcode, the names of their two arguments (for errors) and their
+ * rename, symlink and link: opcode, the names of their two arguments (for errors) and their
  * node:fs call. The kernel reads the old path from slot A, the new one from slot B, and flags
  * (always 0 here) from P_OP_FLAGS.
  */
 function twoPathOp(
-  name: 'rename',
+  name: 'rename' | 'symlink' | 'link',
   opcode: number,
   names: [string, string],
   call: (from: string, to: string, cb: (err: NodeJS.ErrnoException | null) => void) => void,
@@ -104,4 +104,16 @@ function twoPathOp(
 
 export const rename = op<[oldPath: PathLike, newPath: PathLike], void, TwoPathArgs>(
   twoPathOp('rename', Opcode.RENAMEAT, ['oldPath', 'newPath'], fs.rename),
+);
+
+/** Creates a symbolic link at `path` that points to `target` (symlinkat(2)). */
+export const symlink = op<[target: PathLike, path: PathLike], void, TwoPathArgs>(
+  twoPathOp('symlink', Opcode.SYMLINKAT, ['target', 'path'], (target, path, cb) =>
+    fs.symlink(target, path, cb),
+  ),
+);
+
+/** Creates `newPath` as a new name of `existingPath` (linkat(2), symlinks not followed). */
+export const link = op<[existingPath: PathLike, newPath: PathLike], void, TwoPathArgs>(
+  twoPathOp('link', Opcode.LINKAT, ['existingPath', 'newPath'], fs.link),
 );
