@@ -93,3 +93,35 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('public surface: the other exported classes', function () {
+  const expected = {
+    ChainFile: ['constructor'],
+    Server: ['constructor', 'address', 'listening', 'connectionCount', 'accept', 'close'],
+    Connection: [
+      'constructor',
+      'remoteAddress',
+      'remotePort',
+      'remoteFamily',
+      'localAddress',
+      'localPort',
+      'closed',
+      'readableLength',
+      'read',
+      'write',
+      'end',
+      'close',
+    ],
+    DurableLog: ['constructor', 'append', 'nextLsn', 'stats', 'close'],
+    RingDestination: ['constructor', 'write', 'flush', 'flushSync', 'reopen', 'end', 'destroy'],
+    RingWriteStream: ['constructor', '_write', '_writev', '_final', '_destroy'],
+  };
+  for (const [name, names] of Object.entries(expected)) {
+    it(`${name}.prototype holds its documented API only`, async function () {
+      const lib = await import('../index.mjs');
+      expect(Object.getOwnPropertyNames(lib[name].prototype).sort()).to.deep.equal(
+        [...names].sort(),
+      );
+    });
+  }
+});

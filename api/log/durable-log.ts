@@ -156,11 +156,11 @@ export class DurableLog {
 
   /** Waits until every accepted append is durable (or failed), then closes the files. */
   close(): Promise<void> {
-    this.closePromise ??= this.shut();
+    this.closePromise ??= this.#shut();
     return this.closePromise;
   }
 
-  private async shut(): Promise<void> {
+  async #shut(): Promise<void> {
     await this.committer.drain();
     try {
       await this.committer.disposeSpare();

@@ -28,7 +28,7 @@ export class Connection implements AsyncIterable<Buffer> {
   private closing: Promise<void> | null = null;
   private peer: SocketName | null = null;
   private local: SocketName | null = null;
-  private readonly onFinal = (error: unknown) => this.streamEnded(error);
+  private readonly onFinal = (error: unknown) => this.#streamEnded(error);
 
   /** @internal */
   constructor(
@@ -44,27 +44,27 @@ export class Connection implements AsyncIterable<Buffer> {
 
   /** The peer's IP address (undefined for unix sockets). */
   get remoteAddress(): string | undefined {
-    const name = this.name(true);
+    const name = this.#name(true);
     return name && name.family !== 'unix' ? name.address : undefined;
   }
 
   get remotePort(): number | undefined {
-    const name = this.name(true);
+    const name = this.#name(true);
     return name && name.family !== 'unix' ? name.port : undefined;
   }
 
   /** 'IPv4', 'IPv6', or 'unix'. */
   get remoteFamily(): string | undefined {
-    return this.name(true)?.family;
+    return this.#name(true)?.family;
   }
 
   get localAddress(): string | undefined {
-    const name = this.name(false);
+    const name = this.#name(false);
     return name && name.family !== 'unix' ? name.address : undefined;
   }
 
   get localPort(): number | undefined {
-    const name = this.name(false);
+    const name = this.#name(false);
     return name && name.family !== 'unix' ? name.port : undefined;
   }
 
@@ -84,8 +84,8 @@ export class Connection implements AsyncIterable<Buffer> {
    * they stay valid for good.
    */
   read(): Promise<Buffer | null> {
-    const receiver = this.receiver ?? this.startReceiving();
-    return receiver ? receiver.read() : this.noReceiver();
+    const receiver = this.receiver ?? this.#startReceiving();
+    return receiver ? receiver.read() : this.#noReceiver();
   }
 
   /**
@@ -120,15 +120,15 @@ export class Connection implements AsyncIterable<Buffer> {
    * the socket, then closes the fd.
    */
   close(): Promise<void> {
-    this.closing ??= this.destroy();
+    this.closing ??= this.#destroy();
     return this.closing;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Buffer, undefined> {
     return {
       next: () => {
-        const receiver = this.receiver ?? this.startReceiving();
-        return receiver ? receiver.readResult() : this.noReceiver().then(toResult);
+        const receiver = this.receiver ?? this.#startReceiving();
+        return receiver ? receiver.readResult() : this.#noReceiver().then(toResult);
       },
       // Leaving a for-await loop early closes the connection, as with node:net streams.
       return: () => this.close().then(() => DONE),
@@ -136,7 +136,7 @@ export class Connection implements AsyncIterable<Buffer> {
   }
 
   /** The receiver, made on the first read; null once closed or when it cannot be made. */
-  private startReceiving(): Receiver | null {
+  #startReceiving(): Receiver | null {
     if (this.closing) return null;
     try {
       this.receiver = new Receiver(
@@ -154,11 +154,11 @@ export class Connection implements AsyncIterable<Buffer> {
     return this.receiver;
   }
 
-  private noReceiver(): Promise<Buffer | null> {
+  #noReceiver(): Promise<Buffer | null> {
     return this.closing ? Promise.resolve(null) : Promise.reject(this.receiveError);
   }
 
-  private async destroy(): Promise<void> {
+  async #destroy(): Promise<void> {
     try {
       await Promise.all([this.receiver?.stop(), this.sender.abort(socketClosedError())]);
       await closeFd(this.backend, this.fd);
@@ -169,7 +169,7 @@ export class Connection implements AsyncIterable<Buffer> {
   }
 
   /** The reader got the end of the stream: null (EOF) or an error. */
-  private streamEnded(error: unknown): void {
+  #streamEnded(error: unknown): void {
     if (this.closing) return;
     if (error !== null) {
       this.close().catch(ignore);
@@ -181,7 +181,7 @@ export class Connection implements AsyncIterable<Buffer> {
     }
   }
 
-  private name(peer: boolean): SocketName | null {
+  #name(peer: boolean): SocketName | null {
     const cached = peer ? this.peer : this.local;
     if (cached || this.closing) return cached;
     let name: SocketName;
