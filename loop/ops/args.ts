@@ -2,6 +2,8 @@
 import { byteLengthOf } from '../byte-length';
 import { ChainFile } from '../chain-file';
 import { MAX_IO_LENGTH, bufferArg, fileArg, integer, pathArg, rangeError } from '../validate';
+
+export { bufferArg };
 import type { Fd } from './op';
 
 export { fileArg as fdArg };
@@ -19,16 +21,19 @@ export interface BufferRange {
   length: number;
 }
 
-/** buffer[offset, offset+length): defaults, bounds and the I/O cap. */
-export function bufferRange(buffer: unknown, offset: unknown, length: unknown): BufferRange {
-  const view = bufferArg(buffer);
-  const size = byteLengthOf(view);
-  const start = offset === undefined || offset === null ? 0 : integer('offset', offset, 0, size);
-  const max = Math.min(size - start, MAX_IO_LENGTH);
+/** The start of buffer[offset, offset+length) in a view of `size` bytes. */
+export function rangeStart(size: number, offset: unknown): number {
+  return offset === undefined || offset === null ? 0 : integer('offset', offset, 0, size);
+}
+
+/** The length of buffer[offset, offset+length): the rest of the view by default, within the I/O cap. */
+export function rangeLength(size: number, start: number, length: unknown): number {
   const len =
-    length === undefined || length === null ? max : integer('length', length, 0, MAX_IO_LENGTH);
+    length === undefined || length === null
+      ? Math.min(size - start, MAX_IO_LENGTH)
+      : integer('length', length, 0, MAX_IO_LENGTH);
   if (start + len > size) throw rangeError('length', `<= ${size - start}`, len);
-  return { buffer: view as NodeJS.ArrayBufferView, offset: start, length: len };
+  return len;
 }
 
 /** Several buffers with their total size, within the I/O cap. */

@@ -2,7 +2,8 @@
 import { Opcode, P_BUF_OFFSET, P_FD, P_LEN, P_OFFSET } from '../protocol';
 import type { Request } from '../request';
 import { positionArg } from '../validate';
-import { bufferRange, fdArg, fdField, type BufferRange } from './args';
+import { byteLengthOf } from '../byte-length';
+import { bufferArg, fdArg, fdField, rangeLength, rangeStart, type BufferRange } from './args';
 import { emptyRead, fdOf, fs, fsCall } from './fs-call';
 import { op, type Fd } from './op';
 
@@ -22,12 +23,19 @@ type ReadWriteParams = [
 
 const EMPTY = new Uint8Array(0);
 
-function parse(fd: unknown, buffer: unknown, offset: unknown, length: unknown, position: unknown) {
+function parse(
+  fd: unknown,
+  buffer: unknown,
+  offset: unknown,
+  length: unknown,
+  position: unknown,
+): ReadWriteArgs {
   const file = fdArg(fd);
-  const range = bufferRange(buffer, offset, length) as ReadWriteArgs;
-  range.fd = file;
-  range.position = positionArg(position);
-  return range;
+  const view = bufferArg(buffer) as NodeJS.ArrayBufferView;
+  const size = byteLengthOf(view);
+  const start = rangeStart(size, offset);
+  const len = rangeLength(size, start, length);
+  return { fd: file, buffer: view, offset: start, length: len, position: positionArg(position) };
 }
 
 function fill(p: Float64Array, req: Request<ReadWriteArgs>): void {

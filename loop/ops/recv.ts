@@ -31,9 +31,9 @@ export const recv = op<
   waitsForPeer: true,
   chainWaitsAll: true,
   parse(fd, buffer, offset, length, _a4, options) {
-    const args = sendArgs(fd, buffer, offset, length) as RecvArgs;
-    args.flags = waitAllFlag(options);
-    return args;
+    const a = sendArgs(fd, buffer, offset, length);
+    const flags = waitAllFlag(options);
+    return { fd: a.fd, buffer: a.buffer, offset: a.offset, length: a.length, flags };
   },
   fill(p, req) {
     const a = req.args;

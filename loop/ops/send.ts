@@ -4,7 +4,8 @@
 // send completes whole and consecutive sends never interleave.
 import { NetOpcode, P_BUF_OFFSET, P_FD, P_LEN, P_OP_FLAGS } from '../protocol';
 import type { Request } from '../request';
-import { bufferRange, type BufferRange } from './args';
+import { byteLengthOf } from '../byte-length';
+import { bufferArg, rangeLength, rangeStart, type BufferRange } from './args';
 import { MSG_NOSIGNAL, MSG_WAITALL, notOnThisKernel, socketFd } from './net-common';
 import { op } from './op';
 
@@ -14,9 +15,10 @@ export interface SendArgs extends BufferRange {
 
 export function sendArgs(fd: unknown, buffer: unknown, offset: unknown, length: unknown): SendArgs {
   const socket = socketFd(fd);
-  const range = bufferRange(buffer, offset, length) as SendArgs;
-  range.fd = socket;
-  return range;
+  const view = bufferArg(buffer) as NodeJS.ArrayBufferView;
+  const size = byteLengthOf(view);
+  const start = rangeStart(size, offset);
+  return { fd: socket, buffer: view, offset: start, length: rangeLength(size, start, length) };
 }
 
 /** Sends buffer[offset, offset+length) whole (MSG_WAITALL), never raising SIGPIPE. */
