@@ -6,7 +6,8 @@ export { Server, type AddressInfo } from './net/server';
 export { Connection } from './net/connection';
 export { localAddress, remoteAddress } from './net/names';
 export type { ListenOptions, ConnectOptions, ConnectionOptions } from './net/options';
-export type { BindAddress, RecvOptions } from './build-net';
+export type { BindAddress } from '../loop/ops/bind';
+export type { RecvOptions } from '../loop/ops/net-common';
 export { Stats } from '../loop/stats';
 export type { IowqLimits } from '../loop/iowq';
 export {

@@ -1,6 +1,6 @@
 // Arguments of Ring#setIowqAffinity and Ring#setIowqMaxWorkers.
-import { isPlainObject } from './net/address';
-import { MAX_INT32, integer, rangeError, typeError, valueError } from './validate';
+import { isPlainObject } from '../loop/net/address';
+import { MAX_INT32, integer, rangeError, typeError, valueError } from '../loop/validate';
 
 /** CPU ids go in a cpu_set_t: 0 to CPU_SETSIZE - 1. */
 const MAX_CPU = 1023;

@@ -2,27 +2,27 @@
 // them to the live backend (io_uring, or node:fs where io_uring cannot run).
 import type { Backend, RingStats } from '../loop/backend';
 import { addonLoadError } from '../loop/binding';
-import type { ChainFile } from '../loop/chain-file';
 import { FsBackend } from '../loop/fs-backend';
-import * as ops from '../loop/ops';
-import type { OpKind, Request } from '../loop/request';
-import type { Stats } from '../loop/stats';
+import { fileOps, netOps } from '../loop/ops';
+import type { BindAddress } from '../loop/ops/bind';
+import { isNetOptions } from '../loop/ops/net-common';
+import type { OpKind } from '../loop/ops/op';
+import { Request } from '../loop/request';
 import { UringBackend, uringUnavailable } from '../loop/uring-backend';
 import { closedError } from '../loop/errors';
 import { setIowqAffinity, setIowqMaxWorkers, type IowqLimits } from '../loop/iowq';
 import { netFeatures, type NetFeatures } from '../loop/net/features';
 import { unsupportedError } from '../loop/net/net-errors';
-import * as build from './build';
-import * as buildNet from './build-net';
-import { Chain } from './chain';
+import { Chain, newChain } from './chain';
 import { cpuListArg, iowqLimitsArg } from './iowq';
 import { connectTo } from './net/connect';
 import type { Connection } from './net/connection';
 import { listenServer } from './net/listen';
-import { addressed, isPlainObject } from './net/address';
+import { isPlainObject } from '../loop/net/address';
 import type { ConnectOptions, ListenOptions } from './net/options';
 import { closeAllSockets } from './net/registry';
 import type { Server } from './net/server';
+import { installOps, type RingMethods } from './op-methods';
 import {
   applyOptions,
   describe,
@@ -31,7 +31,7 @@ import {
   typeError,
   valueError,
   type OpOptions,
-} from './validate';
+} from '../loop/validate';
 
 export interface RingOptions {
   /** SQ size (rounded up to a power of two by the kernel). Default 256. */
@@ -58,12 +58,8 @@ export interface RingOptions {
 
 export type { OpOptions, RingStats };
 
-type Maker = (a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown) => Request;
-
-const OP_NAMES: Record<string, OpKind> = {};
-for (const [name, kind] of Object.entries(ops)) {
-  if (typeof kind === 'object' && kind !== null && 'opcode' in kind) OP_NAMES[name] = kind;
-}
+/** Every op of the table by method name, for supports(). */
+const OPS = new Map<string, OpKind>([...Object.entries(fileOps), ...Object.entries(netOps)]);
 
 let fallbackWarned = false;
 
@@ -135,22 +131,36 @@ function checkOptions(options: unknown): RingOptions {
   return o;
 }
 
+// One method per op of the table (installed below); listen and connect also take an options
+// object, so the class declares them itself.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Ring
+  extends RingMethods<typeof fileOps>, RingMethods<Omit<typeof netOps, 'listen' | 'connect'>> {}
+
+/** The backend behind a ring, for this package's own modules: the package's exports do not include it. */
+let backendOf: (ring: Ring) => Backend;
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Ring {
   /** Which backend runs this ring's ops. */
   readonly backend: 'io_uring' | 'fs';
-  /** @internal */
-  readonly impl: Backend;
+  readonly #impl: Backend;
+
+  static {
+    backendOf = (ring) => ring.#impl;
+  }
 
   constructor(options?: RingOptions) {
-    this.impl = pickBackend(checkOptions(options));
-    this.backend = this.impl.name;
+    this.#impl = pickBackend(checkOptions(options));
+    this.backend = this.#impl.name;
   }
 
   /** Whether the kernel runs `op` (e.g. 'ftruncate') on the ring; other ops use node:fs per op. */
   supports(op: string): boolean {
-    const kind = OP_NAMES[op];
-    if (kind?.needsRing && this.impl.name !== 'io_uring') return false;
-    return kind !== undefined && this.impl.supports(kind);
+    const kind = OPS.get(op);
+    if (kind === undefined) return false;
+    if (kind.needsRing && this.#impl.name !== 'io_uring') return false;
+    return this.#impl.supports(kind);
   }
 
   /** Details of the live ring: setup flags, SQ/CQ sizes, supported opcodes. */
@@ -163,328 +173,47 @@ export class Ring {
     /** Socket support: multishot accept/receive, bind and listen on the ring. */
     net: NetFeatures;
   } | null {
-    const impl = this.impl;
+    const impl = this.#impl;
     return impl instanceof UringBackend ? { ...impl.info, net: { ...netFeatures(impl) } } : null;
-  }
-
-  /**
-   * Builds and runs one op. Positions `required`..`count-1` are optional; the
-   * first of them that holds an options object ends the positional arguments,
-   * otherwise the options come at `count`. Fixed parameters, not a rest array:
-   * this is the path every op takes.
-   */
-  private submit(
-    required: number,
-    count: number,
-    make: Maker,
-    a0?: unknown,
-    a1?: unknown,
-    a2?: unknown,
-    a3?: unknown,
-    a4?: unknown,
-    a5?: unknown,
-  ): Promise<never> {
-    let req: Request;
-    try {
-      let at = count;
-      for (let i = required; i < count; i++) {
-        if (isOptionsObject(i === 0 ? a0 : i === 1 ? a1 : i === 2 ? a2 : i === 3 ? a3 : a4)) {
-          at = i;
-          break;
-        }
-      }
-      req = make(
-        at > 0 ? a0 : undefined,
-        at > 1 ? a1 : undefined,
-        at > 2 ? a2 : undefined,
-        at > 3 ? a3 : undefined,
-        at > 4 ? a4 : undefined,
-      );
-      const o = at === 0 ? a0 : at === 1 ? a1 : at === 2 ? a2 : at === 3 ? a3 : at === 4 ? a4 : a5;
-      if (o !== undefined && o !== null) applyOptions(req, o);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.impl.run(req) as Promise<never>;
-  }
-
-  /** Opens `path` (flags as node:fs: 'r', 'w', 'a+', ... or a number); resolves with the fd. */
-  open(
-    path: string | Buffer | URL,
-    flags?: string | number,
-    mode?: number,
-    options?: OpOptions,
-  ): Promise<number>;
-  open(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown): Promise<number> {
-    return this.submit(1, 3, build.open, a0, a1, a2, a3);
-  }
-
-  close(fd: number | ChainFile, options?: OpOptions): Promise<void>;
-  close(a0?: unknown, a1?: unknown): Promise<void> {
-    return this.submit(1, 1, build.close, a0, a1);
-  }
-
-  /** Reads into buffer[offset, offset+length); position null or -1 reads at the file position. */
-  read(
-    fd: number | ChainFile,
-    buffer: NodeJS.ArrayBufferView,
-    offset?: number,
-    length?: number,
-    position?: number | bigint | null,
-    options?: OpOptions,
-  ): Promise<number>;
-  read(
-    a0?: unknown,
-    a1?: unknown,
-    a2?: unknown,
-    a3?: unknown,
-    a4?: unknown,
-    a5?: unknown,
-  ): Promise<number> {
-    return this.submit(2, 5, build.read, a0, a1, a2, a3, a4, a5);
-  }
-
-  write(
-    fd: number | ChainFile,
-    buffer: NodeJS.ArrayBufferView,
-    offset?: number,
-    length?: number,
-    position?: number | bigint | null,
-    options?: OpOptions,
-  ): Promise<number>;
-  write(
-    a0?: unknown,
-    a1?: unknown,
-    a2?: unknown,
-    a3?: unknown,
-    a4?: unknown,
-    a5?: unknown,
-  ): Promise<number> {
-    return this.submit(2, 5, build.write, a0, a1, a2, a3, a4, a5);
-  }
-
-  readv(
-    fd: number | ChainFile,
-    buffers: NodeJS.ArrayBufferView[],
-    position?: number | bigint | null,
-    options?: OpOptions,
-  ): Promise<number>;
-  readv(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown): Promise<number> {
-    return this.submit(2, 3, build.readv, a0, a1, a2, a3);
-  }
-
-  writev(
-    fd: number | ChainFile,
-    buffers: NodeJS.ArrayBufferView[],
-    position?: number | bigint | null,
-    options?: OpOptions,
-  ): Promise<number>;
-  writev(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown): Promise<number> {
-    return this.submit(2, 3, build.writev, a0, a1, a2, a3);
-  }
-
-  fsync(fd: number | ChainFile, options?: OpOptions): Promise<void>;
-  fsync(a0?: unknown, a1?: unknown): Promise<void> {
-    return this.submit(1, 1, build.fsync, a0, a1);
-  }
-
-  fdatasync(fd: number | ChainFile, options?: OpOptions): Promise<void>;
-  fdatasync(a0?: unknown, a1?: unknown): Promise<void> {
-    return this.submit(1, 1, build.fdatasync, a0, a1);
-  }
-
-  /** fallocate(2): mode 0 allocates and extends the file size. */
-  fallocate(
-    fd: number | ChainFile,
-    offset: number,
-    length: number,
-    mode?: number,
-    options?: OpOptions,
-  ): Promise<void>;
-  fallocate(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown): Promise<void> {
-    return this.submit(3, 4, build.fallocate, a0, a1, a2, a3, a4);
-  }
-
-  ftruncate(fd: number | ChainFile, length?: number, options?: OpOptions): Promise<void>;
-  ftruncate(a0?: unknown, a1?: unknown, a2?: unknown): Promise<void> {
-    return this.submit(1, 2, build.ftruncate, a0, a1, a2);
-  }
-
-  /** statx(2) of a path (following symlinks) or of an open fd. */
-  stat(pathOrFd: string | Buffer | URL | number, options?: OpOptions): Promise<Stats>;
-  stat(a0?: unknown, a1?: unknown): Promise<Stats> {
-    return this.submit(1, 1, build.stat, a0, a1);
-  }
-
-  unlink(path: string | Buffer | URL, options?: OpOptions): Promise<void>;
-  unlink(a0?: unknown, a1?: unknown): Promise<void> {
-    return this.submit(1, 1, build.unlink, a0, a1);
-  }
-
-  rmdir(path: string | Buffer | URL, options?: OpOptions): Promise<void>;
-  rmdir(a0?: unknown, a1?: unknown): Promise<void> {
-    return this.submit(1, 1, build.rmdir, a0, a1);
-  }
-
-  rename(
-    oldPath: string | Buffer | URL,
-    newPath: string | Buffer | URL,
-    options?: OpOptions,
-  ): Promise<void>;
-  rename(a0?: unknown, a1?: unknown, a2?: unknown): Promise<void> {
-    return this.submit(2, 2, build.rename, a0, a1, a2);
-  }
-
-  mkdir(path: string | Buffer | URL, mode?: number, options?: OpOptions): Promise<void>;
-  mkdir(a0?: unknown, a1?: unknown, a2?: unknown): Promise<void> {
-    return this.submit(1, 2, build.mkdir, a0, a1, a2);
-  }
-
-  /** A no-op through the ring: measures the framework's own cost. */
-  nop(options?: OpOptions): Promise<void>;
-  nop(a0?: unknown): Promise<void> {
-    return this.submit(0, 0, build.nop, a0);
-  }
-
-  /** Resolves after `ms` milliseconds, timed by the kernel (IORING_OP_TIMEOUT). */
-  sleep(ms: number, options?: OpOptions): Promise<void>;
-  sleep(a0?: unknown, a1?: unknown): Promise<void> {
-    return this.submit(1, 1, build.sleep, a0, a1);
-  }
-
-  /** A socket op: only the io_uring backend runs them. */
-  private submitNet(
-    name: string,
-    required: number,
-    count: number,
-    args: unknown[],
-    make: (...a: unknown[]) => Request,
-  ): Promise<never> {
-    let req: Request;
-    try {
-      if (this.impl.name !== 'io_uring') throw unsupportedError(`ring.${name}()`);
-      const [positional, opts] = buildNet.splitNetOptions(args, required, count);
-      while (positional.length < count) positional.push(undefined);
-      req = make(...positional, opts);
-      if (opts !== undefined && opts !== null) applyOptions(req, opts);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.impl.run(req) as Promise<never>;
-  }
-
-  /** A stream socket ('ipv4', 'ipv6' or 'unix'; always close-on-exec); resolves with its fd. */
-  socket(family: 'ipv4' | 'ipv6' | 'unix' | 4 | 6, options?: OpOptions): Promise<number>;
-  socket(...args: unknown[]): Promise<number> {
-    return this.submitNet('socket', 1, 1, args, buildNet.socket);
-  }
-
-  /**
-   * bind(2) to `{ host, port }` (an IP address) or `{ path }`, after setting
-   * SO_REUSEADDR / SO_REUSEPORT when asked.
-   */
-  bind(fd: number, address: buildNet.BindAddress, options?: OpOptions): Promise<void>;
-  bind(...args: unknown[]): Promise<void> {
-    return this.submitNet('bind', 2, 2, args, buildNet.bind).catch((err) => {
-      throw addressed(err, args[1]);
-    });
   }
 
   /** listen(2) on a bound socket (backlog default 511). */
   listen(fd: number, backlog?: number, options?: OpOptions): Promise<void>;
   /** A listening Server: `for await (const conn of server)` accepts connections. */
   listen(options: ListenOptions): Promise<Server>;
-  listen(...args: unknown[]): Promise<unknown> {
-    if (isPlainObject(args[0])) {
+  listen(a0?: unknown, a1?: unknown, a2?: unknown): Promise<unknown> {
+    if (isPlainObject(a0)) {
       try {
-        return listenServer(this.impl, args[0]);
+        return listenServer(this.#impl, a0);
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    return this.submitNet('listen', 1, 2, args, buildNet.listen);
-  }
-
-  /** Accepts one connection; resolves with its fd (close-on-exec). */
-  accept(fd: number, options?: OpOptions): Promise<number>;
-  accept(...args: unknown[]): Promise<number> {
-    return this.submitNet('accept', 1, 1, args, buildNet.accept);
+    return submit(this, 'listen', netOps.listen, a0, a1, a2);
   }
 
   /** connect(2) to `{ host, port }` (an IP address) or `{ path }`. */
-  connect(fd: number, address: buildNet.BindAddress, options?: OpOptions): Promise<void>;
+  connect(fd: number, address: BindAddress, options?: OpOptions): Promise<void>;
   /** A Connection to `{ port, host }` (names resolve with dns.lookup) or `{ path }`. */
   connect(options: ConnectOptions): Promise<Connection>;
-  connect(...args: unknown[]): Promise<unknown> {
-    if (isPlainObject(args[0])) {
+  connect(a0?: unknown, a1?: unknown, a2?: unknown): Promise<unknown> {
+    if (isPlainObject(a0)) {
       try {
-        return connectTo(this.impl, args[0]);
+        return connectTo(this.#impl, a0);
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    return this.submitNet('connect', 2, 2, args, buildNet.connect).catch((err) => {
-      throw addressed(err, args[1]);
-    });
-  }
-
-  /** Sends buffer[offset, offset+length) whole (MSG_WAITALL), never raising SIGPIPE. */
-  send(
-    fd: number,
-    buffer: NodeJS.ArrayBufferView,
-    offset?: number,
-    length?: number,
-    options?: OpOptions,
-  ): Promise<number>;
-  send(...args: unknown[]): Promise<number> {
-    return this.submitNet('send', 2, 4, args, buildNet.send);
-  }
-
-  /** Receives into buffer[offset, offset+length); 0 at the end of the stream. */
-  recv(
-    fd: number,
-    buffer: NodeJS.ArrayBufferView,
-    offset?: number,
-    length?: number,
-    options?: buildNet.RecvOptions,
-  ): Promise<number>;
-  recv(...args: unknown[]): Promise<number> {
-    return this.submitNet('recv', 2, 4, args, buildNet.recv);
-  }
-
-  /** Sends several buffers in one message (whole, never raising SIGPIPE). */
-  sendmsg(fd: number, buffers: NodeJS.ArrayBufferView[], options?: OpOptions): Promise<number>;
-  sendmsg(...args: unknown[]): Promise<number> {
-    return this.submitNet('sendmsg', 2, 2, args, buildNet.sendmsg);
-  }
-
-  /** Receives into several buffers in turn. */
-  recvmsg(
-    fd: number,
-    buffers: NodeJS.ArrayBufferView[],
-    options?: buildNet.RecvOptions,
-  ): Promise<number>;
-  recvmsg(...args: unknown[]): Promise<number> {
-    return this.submitNet('recvmsg', 2, 2, args, buildNet.recvmsg);
-  }
-
-  /** shutdown(2) of a socket: 'read', 'write' or 'both' (default). */
-  shutdownSocket(
-    fd: number,
-    how?: 'read' | 'write' | 'both' | 0 | 1 | 2,
-    options?: OpOptions,
-  ): Promise<void>;
-  shutdownSocket(...args: unknown[]): Promise<void> {
-    return this.submitNet('shutdownSocket', 1, 2, args, buildNet.shutdown);
+    return submit(this, 'connect', netOps.connect, a0, a1, a2);
   }
 
   /** Starts a chain of linked ops that go to the kernel in one submission. */
   chain(): Chain {
-    return new Chain(this.impl);
+    return newChain(this.#impl);
   }
 
   stats(): RingStats {
-    return this.impl.stats();
+    return this.#impl.stats();
   }
 
   /**
@@ -495,7 +224,7 @@ export class Ring {
    * every ring of the calling thread. io_uring backend only.
    */
   setIowqAffinity(cpus: readonly number[] | null): void {
-    setIowqAffinity(this.uringOnly('ring.setIowqAffinity()').native, cpuListArg(cpus));
+    setIowqAffinity(uringOnly(this.#impl, 'ring.setIowqAffinity()').native, cpuListArg(cpus));
   }
 
   /**
@@ -507,15 +236,8 @@ export class Ring {
    */
   setIowqMaxWorkers(limits: { bounded?: number; unbounded?: number }): IowqLimits {
     const { bounded, unbounded } = iowqLimitsArg(limits);
-    return setIowqMaxWorkers(this.uringOnly('ring.setIowqMaxWorkers()').native, bounded, unbounded);
-  }
-
-  /** The io_uring backend of a live ring, for what only it can do. */
-  private uringOnly(what: string): UringBackend {
-    const impl = this.impl;
-    if (!(impl instanceof UringBackend)) throw unsupportedError(what);
-    if (impl.closed) throw closedError();
-    return impl;
+    const native = uringOnly(this.#impl, 'ring.setIowqMaxWorkers()').native;
+    return setIowqMaxWorkers(native, bounded, unbounded);
   }
 
   /**
@@ -523,9 +245,9 @@ export class Ring {
    * Promise settles), fails queued ops with ECANCELED, then closes the ring.
    */
   shutdown(): Promise<void> {
-    const done = this.impl.shutdown();
+    const done = this.#impl.shutdown();
     // Servers and connections still open give their fds back once the ring is down.
-    const sockets = closeAllSockets(this.impl);
+    const sockets = closeAllSockets(this.#impl);
     return sockets ? done.then(() => sockets) : done;
   }
 
@@ -533,3 +255,71 @@ export class Ring {
     return this.shutdown();
   }
 }
+
+/** The io_uring backend of a live ring, for what only it can do. */
+function uringOnly(impl: Backend, what: string): UringBackend {
+  if (!(impl instanceof UringBackend)) throw unsupportedError(what);
+  if (impl.closed) throw closedError();
+  return impl;
+}
+
+/**
+ * Builds and runs one op. Positions `required`..`count-1` are optional; the
+ * first of them that holds an options object ends the positional arguments,
+ * otherwise the options come at `count`. Fixed parameters, not a rest array:
+ * this is the path every op takes.
+ */
+function submit(
+  self: unknown,
+  method: string,
+  kind: OpKind,
+  a0?: unknown,
+  a1?: unknown,
+  a2?: unknown,
+  a3?: unknown,
+  a4?: unknown,
+  a5?: unknown,
+): Promise<never> {
+  let impl: Backend;
+  let req: Request;
+  try {
+    impl = backendOf(self as Ring);
+    if (kind.needsRing && impl.name !== 'io_uring') throw unsupportedError(`ring.${method}()`);
+    const isOptions = kind.needsRing ? isNetOptions : isOptionsObject;
+    const count = kind.count as number;
+    let at = count;
+    for (let i = kind.required as number; i < count; i++) {
+      if (isOptions(i === 0 ? a0 : i === 1 ? a1 : i === 2 ? a2 : i === 3 ? a3 : a4)) {
+        at = i;
+        break;
+      }
+    }
+    const o = at === 0 ? a0 : at === 1 ? a1 : at === 2 ? a2 : at === 3 ? a3 : at === 4 ? a4 : a5;
+    const parse = kind.parse as NonNullable<OpKind['parse']>;
+    req = new Request(
+      kind,
+      parse(
+        at > 0 ? a0 : undefined,
+        at > 1 ? a1 : undefined,
+        at > 2 ? a2 : undefined,
+        at > 3 ? a3 : undefined,
+        at > 4 ? a4 : undefined,
+        o,
+      ),
+    );
+    if (o !== undefined && o !== null) applyOptions(req, o);
+  } catch (err) {
+    return Promise.reject(kind.ringError ? kind.ringError(err, a1) : err);
+  }
+  const run = impl.run(req) as Promise<never>;
+  if (kind.ringError === undefined) return run;
+  const ringError = kind.ringError;
+  return run.catch((err) => {
+    throw ringError(err, a1);
+  });
+}
+
+installOps(Ring.prototype, fileOps, submit);
+installOps(Ring.prototype, netOps, submit, ['listen', 'connect']);
+
+export { backendOf };

@@ -1,4 +1,5 @@
 // Error objects shaped like node:fs's: code, errno (negative), syscall, path, dest.
+import * as os from 'node:os';
 import * as util from 'node:util';
 
 let errorMap: Map<number, [string, string]> | undefined;
@@ -38,18 +39,24 @@ export function errnoError(
   return error;
 }
 
-export const ECANCELED = -125;
-export const ETIMEDOUT = -110;
-export const ETIME = -62;
-export const EINTR = -4;
-export const ENOENT = -2;
-export const EALREADY = -114;
-export const EBADF = -9;
-export const EPERM = -1;
-export const EINVAL = -22;
-export const EBUSY = -16;
-export const EMFILE = -24;
-export const ENOSYS = -38;
+// Negative errno numbers, as the kernel returns them, from the one table Node has.
+const errno = os.constants.errno;
+export const ECANCELED = -errno.ECANCELED;
+export const ETIMEDOUT = -errno.ETIMEDOUT;
+export const ETIME = -errno.ETIME;
+export const EINTR = -errno.EINTR;
+export const EBADF = -errno.EBADF;
+export const EPERM = -errno.EPERM;
+export const EINVAL = -errno.EINVAL;
+export const EMFILE = -errno.EMFILE;
+export const ENOSYS = -errno.ENOSYS;
+export const EOPNOTSUPP = -errno.EOPNOTSUPP;
+export const ENOMEM = -errno.ENOMEM;
+export const ENFILE = -errno.ENFILE;
+export const ENOBUFS = -errno.ENOBUFS;
+export const ECONNABORTED = -errno.ECONNABORTED;
+export const EAFNOSUPPORT = -errno.EAFNOSUPPORT;
+export const EADDRNOTAVAIL = -errno.EADDRNOTAVAIL;
 
 /** Rejection for an op whose AbortSignal fired, like Node's own AbortError. */
 export class AbortError extends Error {

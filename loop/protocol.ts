@@ -57,6 +57,8 @@ export const Opcode = {
   RENAMEAT: 35,
   UNLINKAT: 36,
   MKDIRAT: 37,
+  SYMLINKAT: 38,
+  LINKAT: 39,
   FTRUNCATE: 55,
 } as const;
 
@@ -74,16 +76,6 @@ export const AT_REMOVEDIR = 0x200;
 export const AT_EMPTY_PATH = 0x1000;
 export const STATX_BASIC_STATS = 0x7ff;
 export const STATX_BTIME = 0x800;
-
-/** Setup flags reported by the ring (IORING_SETUP_*). */
-export const SetupFlag = {
-  SQPOLL: 1 << 1,
-  SUBMIT_ALL: 1 << 7,
-  COOP_TASKRUN: 1 << 8,
-  TASKRUN_FLAG: 1 << 9,
-  SINGLE_ISSUER: 1 << 12,
-  DEFER_TASKRUN: 1 << 13,
-} as const;
 
 /** The CQE kind lives in the low bits of the tag; the slot generation above it. */
 export const KIND_MAIN = 0;

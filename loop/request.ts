@@ -1,78 +1,22 @@
-// A request: one op on its way through a backend, with its arguments, the
-// memory the kernel may touch (kept referenced until the last CQE) and its
-// settlement state.
-import type { ChainFile } from './chain-file';
+// A request: one op on its way through a backend, with its validated arguments
+// (which hold the memory the kernel may touch until the last CQE) and its
+// settlement state. Nothing here changes meaning with the op.
+import { ChainFile } from './chain-file';
 import type { ChainRun } from './chain-run';
+import type { OpKind } from './ops/op';
 
-/** How one kind of op is described to the ring and mapped back. */
-export interface OpKind {
-  /** Name used as `syscall` in errors. */
-  readonly name: string;
-  /** io_uring opcode. */
-  readonly opcode: number;
-  /** Writes the op's parameters (opcode, fd, lengths, flags...) into the shared block. */
-  fill(req: Request, p: Float64Array): void;
-  /** The value an op resolves with, from a non-negative result. */
-  result(req: Request, res: number): unknown;
-  /** Runs the op on node:fs; resolves with the result io_uring would give. */
-  fs(req: Request): Promise<number>;
-  /** Byte count a read/write must reach; less is a short I/O that fails a chain. */
-  expected?(req: Request): number;
-  /** Direct descriptors go in a field of their own (close), not through IOSQE_FIXED_FILE. */
-  readonly directByIndex?: boolean;
-  /** Stops the node:fs work of a request settled early (timeout, abort, shutdown). */
-  fsCancel?(req: Request): void;
-  /** Maps a kernel result that means success for this op (sleep: -ETIME). */
-  normalize?(res: number): number;
-  /** Socket ops: only the io_uring backend runs them. */
-  readonly needsRing?: boolean;
-  /**
-   * May wait on a peer for any length of time (accept, recv, send, connect): not
-   * counted against the CQ cap, or a thousand idle connections would starve
-   * every other op. The kernel keeps CQEs beyond the CQ size (IORING_FEAT_NODROP).
-   */
-  readonly waitsForPeer?: boolean;
-  /**
-   * Every CQE of the request goes to `req.onCqe` with its flags (provided-buffer
-   * id, IORING_CQE_F_MORE); the request keeps its slot until the CQE without
-   * IORING_CQE_F_MORE, then settles as usual.
-   */
-  readonly multishot?: boolean;
-  /**
-   * The kernel does not break a link when this op fails while running (it does so only for
-   * some ops: reads, writes, open, close): a chain's submission ends after it, and what follows
-   * is submitted once it has succeeded.
-   */
-  readonly failKeepsLink?: boolean;
-  /**
-   * The result a success of this request must have, or -1 when it is not known in advance:
-   * the full length for reads and writes (the kernel fails a short one inside a link), 0 for
-   * ops that return nothing. Inside a chain such an op goes in with IOSQE_CQE_SKIP_SUCCESS: the
-   * completion of the op after it says it succeeded, so the ring posts one CQE per segment.
-   */
-  quietResult?(req: Request): number;
-}
+export type { OpKind };
 
-export class Request {
-  kind: OpKind;
-  /** Regular fd, or -1 when `file` is used. */
-  fd = -1;
-  file: ChainFile | null = null;
+export class Request<A = unknown> {
+  readonly kind: OpKind<A>;
+  /** The op's arguments, as its parse() validated them (loop/ops/*.ts). */
+  readonly args: A;
+  /** The chain-opened file the op works on (`args.fd`), or null. */
+  readonly file: ChainFile | null;
   /** The file a chain open fills in. */
   opens: ChainFile | null = null;
-  /** Memory handed to the kernel; kept referenced until the request settles. */
-  a: unknown = undefined;
-  b: unknown = undefined;
   /** Linked-timeout timespec. */
   ts: Uint8Array | undefined = undefined;
-  len = 0;
-  pos = -1;
-  bufOffset = 0;
-  flags = 0;
-  mode = 0;
-  x = 0;
-  path: string | undefined = undefined;
-  dest: string | undefined = undefined;
   timeout = 0;
   signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
@@ -99,7 +43,34 @@ export class Request {
   chain: ChainRun | null = null;
   index = 0;
 
-  constructor(kind: OpKind) {
+  constructor(kind: OpKind<A>, args: A) {
     this.kind = kind;
+    this.args = args;
+    const fd = (args as { fd?: unknown } | undefined)?.fd;
+    this.file = fd instanceof ChainFile ? fd : null;
   }
+
+  /** The path named in this request's errors. */
+  get path(): string | undefined {
+    return this.kind.path?.(this.args);
+  }
+
+  /** The second path named in this request's errors (rename, symlink, link). */
+  get dest(): string | undefined {
+    return this.kind.dest?.(this.args);
+  }
+}
+
+/** A request of a table op from arguments as a caller gives them (validated by its parse()). */
+export function requestOf<A>(
+  kind: OpKind<A>,
+  a0?: unknown,
+  a1?: unknown,
+  a2?: unknown,
+  a3?: unknown,
+  a4?: unknown,
+  options?: unknown,
+): Request<A> {
+  const parse = kind.parse as NonNullable<OpKind<A>['parse']>;
+  return new Request(kind, parse(a0, a1, a2, a3, a4, options));
 }

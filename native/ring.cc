@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "napi-util.h"
+#include "op-table.h"
 #include "protocol.h"
 #include "ring-core.h"
 #include "setup.h"
@@ -129,11 +130,13 @@ Napi::Value Ring::Info(const Napi::CallbackInfo& info) {
   out.Set("sqEntries", *raw->sq.kring_entries);
   out.Set("cqEntries", *raw->cq.kring_entries);
   out.Set("directFiles", ring->direct_files());
+  // Opcodes the kernel runs and this addon can fill: supports() must not promise an op that
+  // staging would refuse.
   Napi::Array opcodes = Napi::Array::New(env);
   if (io_uring_probe* probe = io_uring_get_probe_ring(raw)) {
     uint32_t n = 0;
     for (int op = 0; op <= probe->last_op; op++) {
-      if (io_uring_opcode_supported(probe, op)) opcodes.Set(n++, op);
+      if (io_uring_opcode_supported(probe, op) && FindOp(op)) opcodes.Set(n++, op);
     }
     io_uring_free_probe(probe);
   }

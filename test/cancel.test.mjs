@@ -6,6 +6,7 @@ import { getEventListeners } from 'node:events';
 
 import { Ring, AbortError } from '../index.mjs';
 import {
+  backendOf,
   describeBackends,
   rejectionOf,
   expectErrnoError,
@@ -233,10 +234,10 @@ describeBackends('cancellation and timeouts', (backend, t) => {
 
     /** Makes the next `n` cancel stagings find the staging area full, as when its flush keeps failing. */
     function refuseEntries(n) {
-      const impl = ring.impl;
-      const takeEntry = impl.takeEntry;
+      const staging = backendOf(ring).staging;
+      const takeEntry = staging.takeEntry;
       let refused = 0;
-      impl.takeEntry = function () {
+      staging.takeEntry = function () {
         if (refused < n) {
           refused++;
           return -1;

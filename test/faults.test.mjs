@@ -9,6 +9,7 @@ import path from 'node:path';
 
 import { Ring } from '../index.mjs';
 import {
+  backendOf,
   useTempDir,
   runNode,
   lastJsonLine,
@@ -159,7 +160,7 @@ function overflowedCqes() {
     const reading = ring.read(fifo.fd, buf, 0, 5, null);
     // The ring checks once a second: nudges after 1-2 s of silence, then 2 s later (it doubles).
     await delay(4600);
-    expect(ring.impl.stallNudges).to.equal(2);
+    expect(backendOf(ring).stallNudges).to.equal(2);
     fifo.feed('hello');
     expect(await reading).to.equal(5);
     expect(buf.toString()).to.equal('hello');
@@ -167,7 +168,7 @@ function overflowedCqes() {
     expect(s.cqesReaped + s.cqesSkipped, 'the nudges completed too').to.equal(s.sqesSubmitted);
     expect(s.inFlight).to.equal(0);
     await delay(1500);
-    expect(ring.impl.stallNudges, 'no nudge while nothing is in flight').to.equal(2);
+    expect(backendOf(ring).stallNudges, 'no nudge while nothing is in flight').to.equal(2);
   });
 
   for (const fault of ['EAGAIN:3', 'ENOMEM:2', 'EBUSY:5', 'EINTR:4']) {

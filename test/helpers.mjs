@@ -14,7 +14,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 
+import { createRequire } from 'node:module';
 import { Ring } from '../index.mjs';
+
+/** The scheduler behind a ring: the package does not export it; white-box tests reach it here. */
+export const { backendOf } = createRequire(import.meta.url)('../dist/api/ring.js');
 
 export const TEST_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(TEST_DIR, '..');

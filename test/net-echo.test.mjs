@@ -5,7 +5,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 
 import { Ring, Server, Connection } from '../index.mjs';
-import { IS_LINUX, makeTempDir, patternBytes, removeTempDir } from './helpers.mjs';
+import { IS_LINUX, backendOf, makeTempDir, patternBytes, removeTempDir } from './helpers.mjs';
 import { ipv6Loopback, readAll, readBytes, ringEchoServer } from './net-helpers.mjs';
 
 const SIZES = [1, 2, 63, 64, 65, 1000, 4096, 16383, 16384, 16385, 65536, 100_000, 1 << 20, 4 << 20];
@@ -81,7 +81,7 @@ function endpoints(dir) {
 
   it('without multishot accept and receive (kernels before 5.19 / 6.0) the echo works one SQE at a time', async function () {
     const { netFeatures } = await import('../dist/loop/net/features.js');
-    Object.assign(netFeatures(ring.impl), { multishotAccept: false, multishotRecv: false });
+    Object.assign(netFeatures(backendOf(ring)), { multishotAccept: false, multishotRecv: false });
     expect(ring.features.net).to.include({ multishotAccept: false, multishotRecv: false });
     const { server, handlers } = await ringEchoServer(ring, { host: '127.0.0.1', port: 0 });
     const conns = [];

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { Ring } from '../index.mjs';
-import { IS_LINUX, makeTempDir, patternBytes, removeTempDir } from './helpers.mjs';
+import { IS_LINUX, backendOf, makeTempDir, patternBytes, removeTempDir } from './helpers.mjs';
 
 const KiB = 1024;
 
@@ -179,7 +179,7 @@ async function nodeClient(address, s) {
     const { netFeatures } = await import('../dist/loop/net/features.js');
     const multishot = new Ring({ backend: 'io_uring' });
     const single = new Ring({ backend: 'io_uring' });
-    Object.assign(netFeatures(single.impl), { multishotAccept: false, multishotRecv: false });
+    Object.assign(netFeatures(backendOf(single)), { multishotAccept: false, multishotRecv: false });
     const socketsBefore = socketFds();
     let run = 0;
     try {

@@ -13,7 +13,7 @@
 import { Deque } from '../../loop/deque';
 import { codedError } from '../../loop/errors';
 import type { Ring } from '../ring';
-import { rangeError, typeError } from '../validate';
+import { rangeError, typeError } from '../../loop/validate';
 import { ArenaPool, Batch, type AppendResult } from './batch';
 import { logFailedError } from './errors';
 import {

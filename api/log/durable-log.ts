@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { tryLockExclusive } from '../../loop/file-lock';
 import { defaultRing } from '../default-ring';
 import type { Ring } from '../ring';
-import { pathArg } from '../validate';
+import { pathArg } from '../../loop/validate';
 import type { AppendResult } from './batch';
 import { GroupCommitter, type DurableLogStats } from './committer';
 import { logLockedError } from './errors';
@@ -156,11 +156,11 @@ export class DurableLog {
 
   /** Waits until every accepted append is durable (or failed), then closes the files. */
   close(): Promise<void> {
-    this.closePromise ??= this.shut();
+    this.closePromise ??= this.#shut();
     return this.closePromise;
   }
 
-  private async shut(): Promise<void> {
+  async #shut(): Promise<void> {
     await this.committer.drain();
     try {
       await this.committer.disposeSpare();

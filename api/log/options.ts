@@ -1,7 +1,7 @@
 // Validation of DurableLog options: unknown keys and out-of-range values are
 // errors, so a misspelt option never silently falls back to a default.
 import { Ring } from '../ring';
-import { integer, typeError, valueError } from '../validate';
+import { integer, typeError, valueError } from '../../loop/validate';
 import { MAX_RECORD_SIZE, RECORD_HEADER_SIZE, SEGMENT_HEADER_SIZE } from './format';
 
 export interface DurableLogOptions {

@@ -2,7 +2,7 @@
 // segment ends at its first record that does not verify (a torn tail that
 // recovery would cut); anywhere else such a record, or a gap in the LSNs
 // between segments, is reported as corruption.
-import { integer, pathArg, typeError, valueError } from '../validate';
+import { integer, pathArg, typeError, valueError } from '../../loop/validate';
 import { defaultRing } from '../default-ring';
 import { corruptLogError } from './errors';
 import {

@@ -5,9 +5,11 @@ import * as net from 'node:net';
 import type { Backend } from '../../loop/backend';
 import { withAddress } from '../../loop/net/net-errors';
 import { setNoDelay } from '../../loop/net/sockets';
-import * as buildNet from '../build-net';
-import { optionsArg, typeError, valueError } from '../validate';
-import { ipEndpoint, portArg, unixEndpoint, type Endpoint } from './address';
+import { connect } from '../../loop/ops/bind';
+import { socket } from '../../loop/ops/socket';
+import { requestOf } from '../../loop/request';
+import { optionsArg, typeError, valueError } from '../../loop/validate';
+import { ipEndpoint, portArg, unixEndpoint, type Endpoint } from '../../loop/net/address';
 import { closeFd } from './close-fd';
 import { Connection } from './connection';
 import { requireRing } from './listen';
@@ -35,10 +37,11 @@ export async function connectTo(impl: Backend, options: unknown): Promise<Connec
   const { signal, timeout } = optionsArg({ signal: o.signal, timeout: o.timeout });
   let last: unknown;
   for (const endpoint of await endpoints(o)) {
-    const fd = (await backend.run(buildNet.socket(endpoint.family))) as number;
+    const fd = (await backend.run(requestOf(socket, endpoint.family))) as number;
     try {
       if (conn.noDelay && endpoint.family !== 'unix') setNoDelay(fd);
-      const req = buildNet.connect(
+      const req = requestOf(
+        connect,
         fd,
         endpoint.family === 'unix'
           ? { path: endpoint.address }

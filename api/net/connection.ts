@@ -5,8 +5,9 @@ import { Receiver } from '../../loop/net/receiver';
 import { Sender } from '../../loop/net/sender';
 import { peerName, socketName, type SocketName } from '../../loop/net/sockets';
 import type { UringBackend } from '../../loop/uring-backend';
-import * as buildNet from '../build-net';
-import { bufferArg } from '../validate';
+import { shutdown } from '../../loop/ops/shutdown';
+import { requestOf } from '../../loop/request';
+import { bufferArg } from '../../loop/validate';
 import { closeFd } from './close-fd';
 import type { ResolvedConnectionOptions } from './options';
 import { track, untrack } from './registry';
@@ -27,7 +28,7 @@ export class Connection implements AsyncIterable<Buffer> {
   private closing: Promise<void> | null = null;
   private peer: SocketName | null = null;
   private local: SocketName | null = null;
-  private readonly onFinal = (error: unknown) => this.streamEnded(error);
+  private readonly onFinal = (error: unknown) => this.#streamEnded(error);
 
   /** @internal */
   constructor(
@@ -43,27 +44,27 @@ export class Connection implements AsyncIterable<Buffer> {
 
   /** The peer's IP address (undefined for unix sockets). */
   get remoteAddress(): string | undefined {
-    const name = this.name(true);
+    const name = this.#name(true);
     return name && name.family !== 'unix' ? name.address : undefined;
   }
 
   get remotePort(): number | undefined {
-    const name = this.name(true);
+    const name = this.#name(true);
     return name && name.family !== 'unix' ? name.port : undefined;
   }
 
   /** 'IPv4', 'IPv6', or 'unix'. */
   get remoteFamily(): string | undefined {
-    return this.name(true)?.family;
+    return this.#name(true)?.family;
   }
 
   get localAddress(): string | undefined {
-    const name = this.name(false);
+    const name = this.#name(false);
     return name && name.family !== 'unix' ? name.address : undefined;
   }
 
   get localPort(): number | undefined {
-    const name = this.name(false);
+    const name = this.#name(false);
     return name && name.family !== 'unix' ? name.port : undefined;
   }
 
@@ -83,8 +84,8 @@ export class Connection implements AsyncIterable<Buffer> {
    * they stay valid for good.
    */
   read(): Promise<Buffer | null> {
-    const receiver = this.receiver ?? this.startReceiving();
-    return receiver ? receiver.read() : this.noReceiver();
+    const receiver = this.receiver ?? this.#startReceiving();
+    return receiver ? receiver.read() : this.#noReceiver();
   }
 
   /**
@@ -108,7 +109,7 @@ export class Connection implements AsyncIterable<Buffer> {
   end(): Promise<void> {
     this.ending ??= this.sender.idle().then(() => {
       if (this.closing) return;
-      return this.backend.run(buildNet.shutdown(this.fd, 'write')).then(ignore);
+      return this.backend.run(requestOf(shutdown, this.fd, 'write')).then(ignore);
     });
     return this.ending;
   }
@@ -119,15 +120,15 @@ export class Connection implements AsyncIterable<Buffer> {
    * the socket, then closes the fd.
    */
   close(): Promise<void> {
-    this.closing ??= this.destroy();
+    this.closing ??= this.#destroy();
     return this.closing;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Buffer, undefined> {
     return {
       next: () => {
-        const receiver = this.receiver ?? this.startReceiving();
-        return receiver ? receiver.readResult() : this.noReceiver().then(toResult);
+        const receiver = this.receiver ?? this.#startReceiving();
+        return receiver ? receiver.readResult() : this.#noReceiver().then(toResult);
       },
       // Leaving a for-await loop early closes the connection, as with node:net streams.
       return: () => this.close().then(() => DONE),
@@ -135,7 +136,7 @@ export class Connection implements AsyncIterable<Buffer> {
   }
 
   /** The receiver, made on the first read; null once closed or when it cannot be made. */
-  private startReceiving(): Receiver | null {
+  #startReceiving(): Receiver | null {
     if (this.closing) return null;
     try {
       this.receiver = new Receiver(
@@ -153,11 +154,11 @@ export class Connection implements AsyncIterable<Buffer> {
     return this.receiver;
   }
 
-  private noReceiver(): Promise<Buffer | null> {
+  #noReceiver(): Promise<Buffer | null> {
     return this.closing ? Promise.resolve(null) : Promise.reject(this.receiveError);
   }
 
-  private async destroy(): Promise<void> {
+  async #destroy(): Promise<void> {
     try {
       await Promise.all([this.receiver?.stop(), this.sender.abort(socketClosedError())]);
       await closeFd(this.backend, this.fd);
@@ -168,7 +169,7 @@ export class Connection implements AsyncIterable<Buffer> {
   }
 
   /** The reader got the end of the stream: null (EOF) or an error. */
-  private streamEnded(error: unknown): void {
+  #streamEnded(error: unknown): void {
     if (this.closing) return;
     if (error !== null) {
       this.close().catch(ignore);
@@ -180,7 +181,7 @@ export class Connection implements AsyncIterable<Buffer> {
     }
   }
 
-  private name(peer: boolean): SocketName | null {
+  #name(peer: boolean): SocketName | null {
     const cached = peer ? this.peer : this.local;
     if (cached || this.closing) return cached;
     let name: SocketName;

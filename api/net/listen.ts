@@ -10,9 +10,12 @@ import {
   withAddress,
 } from '../../loop/net/net-errors';
 import { UringBackend } from '../../loop/uring-backend';
-import * as buildNet from '../build-net';
-import { integer } from '../validate';
-import { ipEndpoint, portArg, unixEndpoint, type Endpoint } from './address';
+import { bind } from '../../loop/ops/bind';
+import { listen } from '../../loop/ops/listen';
+import { socket } from '../../loop/ops/socket';
+import { requestOf } from '../../loop/request';
+import { integer } from '../../loop/validate';
+import { ipEndpoint, portArg, unixEndpoint, type Endpoint } from '../../loop/net/address';
 import { closeFd } from './close-fd';
 import { boolOption, connectionOptions, objectArg, type ListenOptions } from './options';
 import { setNoDelay, socketName, type SocketName } from '../../loop/net/sockets';
@@ -37,12 +40,11 @@ async function open(
   backlog: number,
   noDelay: boolean,
 ): Promise<number> {
-  const fd = (await backend.run(buildNet.socket(endpoint.family))) as number;
+  const fd = (await backend.run(requestOf(socket, endpoint.family))) as number;
   try {
     if (noDelay && endpoint.family !== 'unix') setNoDelay(fd);
-    const bind = buildNet.bind(fd, { ...reuse, ...addressOf(endpoint) });
-    await backend.run(bind);
-    await backend.run(buildNet.listen(fd, backlog));
+    await backend.run(requestOf(bind, fd, { ...reuse, ...addressOf(endpoint) }));
+    await backend.run(requestOf(listen, fd, backlog));
     return fd;
   } catch (err) {
     await closeFd(backend, fd).catch(() => undefined);

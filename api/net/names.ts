@@ -1,6 +1,6 @@
 // getsockname(2) / getpeername(2) of a socket fd, shaped like net.Server#address().
 import { peerName, socketName, type SocketName } from '../../loop/net/sockets';
-import { MAX_INT32, integer } from '../validate';
+import { MAX_INT32, integer } from '../../loop/validate';
 import type { AddressInfo } from './server';
 
 function describe(name: SocketName): AddressInfo | string {

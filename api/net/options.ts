@@ -1,5 +1,5 @@
 // Option objects of ring.listen() and ring.connect().
-import { integer, rangeError, typeError } from '../validate';
+import { integer, rangeError, typeError } from '../../loop/validate';
 
 export interface ConnectionOptions {
   /**

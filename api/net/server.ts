@@ -62,7 +62,7 @@ export class Server implements AsyncIterable<Connection> {
   /** The next connection, or null once the server is closed. */
   accept(): Promise<Connection | null> {
     if (this.closing) return Promise.resolve(null);
-    return this.acceptor.next().then((fd) => (fd === null ? null : this.adopt(fd)));
+    return this.acceptor.next().then((fd) => (fd === null ? null : this.#adopt(fd)));
   }
 
   /**
@@ -71,7 +71,7 @@ export class Server implements AsyncIterable<Connection> {
    * with ERR_SOCKET_CLOSED). A unix socket path is removed.
    */
   close(): Promise<void> {
-    this.closing ??= this.destroy();
+    this.closing ??= this.#destroy();
     return this.closing;
   }
 
@@ -83,14 +83,14 @@ export class Server implements AsyncIterable<Connection> {
     };
   }
 
-  private adopt(fd: number): Connection | Promise<null> {
+  #adopt(fd: number): Connection | Promise<null> {
     if (this.closing) return closeFd(this.backend, fd).then(() => null);
     const conn = new Connection(this.backend, fd, this.options, this.forget);
     this.connections.add(conn);
     return conn;
   }
 
-  private async destroy(): Promise<void> {
+  async #destroy(): Promise<void> {
     try {
       const unclaimed = await this.acceptor.stop();
       await Promise.allSettled([

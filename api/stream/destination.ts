@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { ChainError, codedError } from '../../loop/errors';
 import { defaultRing } from '../default-ring';
 import type { Ring } from '../ring';
-import { typeError } from '../validate';
+import { typeError } from '../../loop/validate';
 import { ChunkQueue, advance, byteCount, views, type Chunk } from './chunk-queue';
 import {
   destArg,
@@ -72,7 +72,7 @@ export class RingDestination extends EventEmitter {
 
   private readonly runKick = (): void => {
     this.kickScheduled = false;
-    this.kick();
+    this.#kick();
   };
 
   constructor(options: DestinationOptions | string | number) {
@@ -84,9 +84,9 @@ export class RingDestination extends EventEmitter {
     this.minLength = s.minLength;
     this.maxWrite = s.maxWrite;
     if (s.file !== null) {
-      this.open(s.file);
+      this.#open(s.file);
     } else {
-      this.adopt(inspectFd(s.fd));
+      this.#adopt(inspectFd(s.fd));
       process.nextTick(() => this.emit('ready'));
     }
     if (s.periodicFlush > 0) {
@@ -133,7 +133,7 @@ export class RingDestination extends EventEmitter {
       return;
     }
     this.flushWaiters.push({ target: this.accepted, cb: cb ?? null });
-    this.kick();
+    this.#kick();
   }
 
   /**
@@ -173,7 +173,7 @@ export class RingDestination extends EventEmitter {
       datasyncSync(fd);
       this.syncedThrough = this.written;
     }
-    this.settleFlushes();
+    this.#settleFlushes();
   }
 
   /** Rotation: once the current write completes, opens `file` (or the same path again). */
@@ -193,7 +193,7 @@ export class RingDestination extends EventEmitter {
     if (this.ending) return;
     if (next !== null) this.file = next.file;
     this.reopenPending = true;
-    if (!this.writing) this.doReopen();
+    if (!this.writing) this.#doReopen();
   }
 
   /** Writes what is buffered, then closes: 'finish', then 'close'. */
@@ -202,7 +202,7 @@ export class RingDestination extends EventEmitter {
     if (this.ending) return;
     this.ending = true;
     this.writable = false;
-    this.kick();
+    this.#kick();
   }
 
   /** Closes without writing what is buffered. */
@@ -218,29 +218,29 @@ export class RingDestination extends EventEmitter {
     this.flushWaiters = [];
     const error = codedError('ERR_STREAM_DESTROYED', 'the destination was destroyed');
     for (const w of waiters) w.cb?.(error);
-    if (!this.writing && !this.opening) this.closeFile(false);
+    if (!this.writing && !this.opening) this.#closeFile(false);
   }
 
   // ---------------------------------------------------------------------------
   // Opening
 
-  private adopt(t: Target): void {
+  #adopt(t: Target): void {
     this.fd = t.fd;
     this.positional = t.positional;
     this.position = t.position;
     this.syncable = t.syncable;
   }
 
-  private open(file: string): void {
+  #open(file: string): void {
     this.opening = true;
     const s = this.settings;
     openTarget(this.ring, file, s.append, s.mode, s.mkdir).then(
       (t) => {
         this.opening = false;
-        this.adopt(t);
-        if (this.destroyed) return this.closeFile(false);
+        this.#adopt(t);
+        if (this.destroyed) return this.#closeFile(false);
         this.emit('ready');
-        this.kick();
+        this.#kick();
       },
       (err: unknown) => {
         this.opening = false;
@@ -249,7 +249,7 @@ export class RingDestination extends EventEmitter {
     );
   }
 
-  private doReopen(): void {
+  #doReopen(): void {
     this.reopenPending = false;
     this.opening = true;
     const s = this.settings;
@@ -257,17 +257,17 @@ export class RingDestination extends EventEmitter {
     openTarget(this.ring, this.file as string, s.append, s.mode, s.mkdir).then(
       (t) => {
         this.opening = false;
-        this.adopt(t);
+        this.#adopt(t);
         if (old > 2) this.ring.close(old).catch((err: unknown) => this.emit('error', err));
-        if (this.destroyed) return this.closeFile(false);
+        if (this.destroyed) return this.#closeFile(false);
         this.emit('ready');
-        this.kick();
+        this.#kick();
       },
       (err: unknown) => {
         // Keep writing to the file that is still open.
         this.opening = false;
         this.emit('error', err);
-        this.kick();
+        this.#kick();
       },
     );
   }
@@ -275,27 +275,27 @@ export class RingDestination extends EventEmitter {
   // ---------------------------------------------------------------------------
   // The write loop
 
-  private kick(): void {
+  #kick(): void {
     if (this.writing || this.opening || this.fd < 0 || this.closed) return;
-    if (this.destroyed) return this.closeFile(false);
-    if (this.reopenPending) return this.doReopen();
+    if (this.destroyed) return this.#closeFile(false);
+    if (this.reopenPending) return this.#doReopen();
     const q = this.queue;
     if (q.bytes > 0) {
       if (q.bytes < this.minLength && !this.ending && this.flushWaiters.length === 0) return;
-      return this.startWrite(q.take(this.maxWrite));
+      return this.#startWrite(q.take(this.maxWrite));
     }
     if (this.flushWaiters.length > 0 && this.syncable && this.syncedThrough < this.written) {
-      return this.startSync();
+      return this.#startSync();
     }
-    this.settleFlushes();
+    this.#settleFlushes();
     if (this.needDrain || this.listenerCount('drain') > 0) {
       this.needDrain = false;
       this.emit('drain');
     }
-    if (this.ending && !this.writing && this.queue.bytes === 0) this.closeFile(true);
+    if (this.ending && !this.writing && this.queue.bytes === 0) this.#closeFile(true);
   }
 
-  private startWrite(chunks: Chunk[]): void {
+  #startWrite(chunks: Chunk[]): void {
     this.writing = true;
     const bytes = byteCount(chunks);
     const pos = this.positional ? this.position : -1;
@@ -317,19 +317,19 @@ export class RingDestination extends EventEmitter {
           .then((r) => r[0] as number)
       : this.ring.writev(fd, bufs, pos);
     op.then(
-      (n) => this.written_(epoch, chunks, n, sync, undefined),
-      (err: unknown) => this.written_(epoch, chunks, -1, sync, err),
+      (n) => this.#written_(epoch, chunks, n, sync, undefined),
+      (err: unknown) => this.#written_(epoch, chunks, -1, sync, err),
     );
   }
 
-  private written_(epoch: number, chunks: Chunk[], n: number, synced: boolean, err: unknown): void {
+  #written_(epoch: number, chunks: Chunk[], n: number, synced: boolean, err: unknown): void {
     this.writing = false;
     this.inflight = null;
     this.inflightBytes = 0;
     if (epoch !== this.epoch) {
       // flushSync() wrote these bytes itself.
       this.queue.recycle(chunks);
-      return this.kick();
+      return this.#kick();
     }
     let failure: unknown;
     if (err !== undefined) {
@@ -358,60 +358,60 @@ export class RingDestination extends EventEmitter {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
           this.writing = false;
-          this.kick();
+          this.#kick();
         }, RETRY_MS);
         return;
       }
-      return this.fail(failure);
+      return this.#fail(failure);
     }
-    if (failure !== undefined) return this.fail(failure);
+    if (failure !== undefined) return this.#fail(failure);
     if (n === 0 && total > 0) {
       // Nothing moved and no error (a full pipe): try again shortly, as for EAGAIN.
       this.writing = true;
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.writing = false;
-        this.kick();
+        this.#kick();
       }, RETRY_MS);
       return;
     }
-    this.kick();
+    this.#kick();
   }
 
-  private startSync(): void {
+  #startSync(): void {
     this.writing = true;
     const through = this.written;
     this.ring.fdatasync(this.fd).then(
       () => {
         this.writing = false;
         this.syncedThrough = through;
-        this.kick();
+        this.#kick();
       },
       (err: unknown) => {
         this.writing = false;
         if (isUnsyncable(err)) {
           this.syncable = false;
-          return this.kick();
+          return this.#kick();
         }
-        this.fail(err);
+        this.#fail(err);
       },
     );
   }
 
   /** A write or sync failed for good: flushes fail, the data stays queued, 'error' is emitted. */
-  private fail(err: unknown): void {
+  #fail(err: unknown): void {
     const waiters = this.flushWaiters;
     this.flushWaiters = [];
     for (const w of waiters) w.cb?.(err as Error);
     if (this.ending) {
       this.emit('error', err);
-      this.closeFile(false);
+      this.#closeFile(false);
       return;
     }
     this.emit('error', err);
   }
 
-  private settleFlushes(): void {
+  #settleFlushes(): void {
     if (this.flushWaiters.length === 0) return;
     const keep: FlushWaiter[] = [];
     const ready: FlushWaiter[] = [];
@@ -423,7 +423,7 @@ export class RingDestination extends EventEmitter {
     for (const w of ready) w.cb?.();
   }
 
-  private closeFile(graceful: boolean): void {
+  #closeFile(graceful: boolean): void {
     if (this.closed) return;
     this.closed = true;
     this.writing = true;

@@ -8,7 +8,7 @@ import {
   pathArg,
   typeError,
   valueError,
-} from '../validate';
+} from '../../loop/validate';
 
 export interface DestinationOptions {
   /** A path, or an open file descriptor. */

@@ -6,6 +6,7 @@ import { EINVAL } from '../errors';
 import { Deque } from '../deque';
 import { accept, acceptMultishot } from '../ops/accept';
 import { Request } from '../request';
+import { abortRequest } from '../cancellation';
 import type { UringBackend } from '../uring-backend';
 import { netFeatures } from './features';
 import { ECONNABORTED, EMFILE, ENFILE, ENOBUFS, ENOMEM, errnoOf } from './net-errors';
@@ -64,7 +65,7 @@ export class Acceptor {
     this.stopPromise ??= new Promise<number[]>((resolve) => {
       this.stopped = resolve;
       clearTimeout(this.retry);
-      if (this.req) this.backend.abortRequest(this.req);
+      if (this.req) abortRequest(this.backend, this.req);
       else this.finishStop();
     });
     return this.stopPromise;
@@ -74,8 +75,7 @@ export class Acceptor {
 
   private arm(): void {
     this.paused = false;
-    const req = new Request(this.multishot ? acceptMultishot : accept);
-    req.fd = this.fd;
+    const req = new Request(this.multishot ? acceptMultishot : accept, { fd: this.fd });
     req.onCqe = this.onCqe;
     this.req = req;
     this.accepted = 0;
@@ -92,7 +92,7 @@ export class Acceptor {
       this.fds.push(res);
       if (this.fds.length >= this.limit && this.req && !this.pausing) {
         this.pausing = true;
-        this.backend.abortRequest(this.req);
+        abortRequest(this.backend, this.req);
       }
     }
   }

@@ -2,14 +2,15 @@
 // and address/port where one is involved.
 import { codedError, errnoError, type CodedError, type ErrnoError } from '../errors';
 
-export const ENOMEM = -12;
-export const ENFILE = -23;
-export const EMFILE = -24;
-export const EPIPE = -32;
-export const EAFNOSUPPORT = -97;
-export const EADDRNOTAVAIL = -99;
-export const ECONNABORTED = -103;
-export const ENOBUFS = -105;
+export {
+  EADDRNOTAVAIL,
+  EAFNOSUPPORT,
+  ECONNABORTED,
+  EMFILE,
+  ENFILE,
+  ENOBUFS,
+  ENOMEM,
+} from '../errors';
 
 export interface NetError extends ErrnoError {
   address?: string;

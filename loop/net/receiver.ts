@@ -14,6 +14,7 @@ import { EINVAL } from '../errors';
 import { recvMultishot, recvProvided } from '../ops/recv';
 import { IORING_CQE_BUFFER_SHIFT, IORING_CQE_F_BUFFER } from '../protocol';
 import { Request } from '../request';
+import { abortRequest } from '../cancellation';
 import type { UringBackend } from '../uring-backend';
 import type { BufferGroup } from './buffer-group';
 import { bufferGroups } from './buffer-group';
@@ -119,7 +120,7 @@ export class Receiver {
   stop(): Promise<void> {
     this.stopPromise ??= new Promise<void>((resolve) => {
       this.stopped = resolve;
-      if (this.req) this.backend.abortRequest(this.req);
+      if (this.req) abortRequest(this.backend, this.req);
       else this.release();
     });
     return this.stopPromise;
@@ -128,11 +129,10 @@ export class Receiver {
   // -------------------------------------------------------------------------
 
   private arm(): void {
-    const req = new Request(this.multishot ? recvMultishot : recvProvided);
-    req.fd = this.fd;
-    req.x = this.group.id;
-    // Keeps the group's memory referenced while the kernel may write into it.
-    req.b = this.group;
+    const req = new Request(this.multishot ? recvMultishot : recvProvided, {
+      fd: this.fd,
+      group: this.group,
+    });
     req.onCqe = this.onCqe;
     this.req = req;
     this.received = 0;

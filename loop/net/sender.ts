@@ -2,8 +2,9 @@
 // writes made while a send is in flight are gathered into one sendmsg.
 import { shortIoError } from '../errors';
 import { send } from '../ops/send';
-import { IOVEC_SIZE, MSGHDR_SIZE, sendmsg } from '../ops/msg';
+import { messageArgs, sendmsg } from '../ops/msg';
 import { Request } from '../request';
+import { abortRequest } from '../cancellation';
 import type { UringBackend } from '../uring-backend';
 import { byteLengthOf } from '../byte-length';
 
@@ -65,7 +66,7 @@ export class Sender {
     this.aborted = error;
     for (const p of this.queue) p.reject(error);
     this.queue.length = 0;
-    if (this.req) this.backend.abortRequest(this.req);
+    if (this.req) abortRequest(this.backend, this.req);
     return this.idle();
   }
 
@@ -90,19 +91,17 @@ export class Sender {
       for (let i = 0; i < count; i++) batch.push(queue[i]);
       queue.splice(0, count);
     }
-    let req: Request;
-    if (count === 1) {
-      req = new Request(send);
-      req.a = this.batch[0].view;
-      req.bufOffset = 0;
-    } else {
-      req = new Request(sendmsg);
-      req.b = this.batch.map((p) => p.view);
-      // The addon writes the msghdr and its iovecs here.
-      req.a = new Uint8Array(MSGHDR_SIZE + count * IOVEC_SIZE);
-    }
-    req.fd = this.fd;
-    req.len = bytes;
+    const req: Request<{ length: number }> =
+      count === 1
+        ? new Request(send, { fd: this.fd, buffer: this.batch[0].view, offset: 0, length: bytes })
+        : new Request(
+            sendmsg,
+            messageArgs(
+              this.fd,
+              this.batch.map((p) => p.view),
+              bytes,
+            ),
+          );
     this.req = req;
     this.backend.run(req).then(this.onSent, this.onFail);
   }
@@ -110,7 +109,8 @@ export class Sender {
   private sent(bytes: number): void {
     const req = this.req as Request;
     // A cancelled send reports the bytes it got out before it stopped.
-    if (bytes < req.len) return this.failed(shortIoError(req.kind.name, bytes, req.len));
+    const length = (req.args as { length: number }).length;
+    if (bytes < length) return this.failed(shortIoError(req.kind.name, bytes, length));
     const batch = this.batch;
     this.req = null;
     for (let i = 0; i < batch.length; i++) batch[i].resolve();

@@ -1,7 +1,9 @@
 // Promise wrappers for the node:fs callback API used by the fallback backend.
 import * as fs from 'node:fs';
-import { errnoError, EBADF } from '../errors';
+import { ChainFile } from '../chain-file';
+import { errnoError, EBADF, EINVAL } from '../errors';
 import type { Request } from '../request';
+import type { Fd } from './op';
 
 type Callback<T> = (err: NodeJS.ErrnoException | null, value: T) => void;
 
@@ -10,7 +12,7 @@ export function fsCall<T>(req: Request, fn: (cb: Callback<T>) => void): Promise<
   return new Promise<T>((resolve, reject) => {
     fn((err, value) => {
       if (err) {
-        const errno = typeof err.errno === 'number' ? err.errno : -22;
+        const errno = typeof err.errno === 'number' ? err.errno : EINVAL;
         reject(errnoError(errno, req.kind.name, req.path, req.dest));
       } else {
         resolve(value);
@@ -24,7 +26,7 @@ export function fsCall<T>(req: Request, fn: (cb: Callback<T>) => void): Promise<
  * and a directory gives 0 bytes. fs.read() would answer 0 without asking the kernel at all.
  */
 export function emptyRead(
-  req: Request,
+  req: Request<{ fd: Fd }>,
   views: NodeJS.ArrayBufferView[],
   pos: number | null,
 ): Promise<number> {
@@ -35,12 +37,13 @@ export function emptyRead(
 }
 
 /** The regular fd behind a request on the fs backend. */
-export function fdOf(req: Request): number {
-  if (req.file) {
-    if (!req.file.open || req.file.fd < 0) throw errnoError(EBADF, req.kind.name);
-    return req.file.fd;
+export function fdOf(req: Request<{ fd: Fd }>): number {
+  const fd = req.args.fd;
+  if (fd instanceof ChainFile) {
+    if (!fd.open || fd.fd < 0) throw errnoError(EBADF, req.kind.name);
+    return fd.fd;
   }
-  return req.fd;
+  return fd;
 }
 
 export { fs };

@@ -1,14 +1,16 @@
 // IORING_OP_NOP: completes at once; measures pure framework overhead.
-import { Opcode, P_OPCODE } from '../protocol';
-import type { OpKind } from '../request';
+import { Opcode } from '../protocol';
+import { op } from './op';
 
-export const nop: OpKind = {
+/** A no-op through the ring: measures the framework's own cost. */
+export const nop = op<[], void, undefined>({
   name: 'nop',
   opcode: Opcode.NOP,
-  fill(_req, p) {
-    p[P_OPCODE] = Opcode.NOP;
-  },
+  required: 0,
+  count: 0,
+  parse: () => undefined,
+  fill() {},
   result: () => undefined,
   quietResult: () => 0,
   fs: () => new Promise((resolve) => setImmediate(() => resolve(0))),
-};
+});

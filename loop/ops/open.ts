@@ -1,22 +1,45 @@
 // IORING_OP_OPENAT relative to the cwd; into a direct descriptor slot when the
 // request opens a ChainFile.
-import { Opcode, P_FD, P_FILE_INDEX, P_LEN, P_OPCODE, P_OP_FLAGS, AT_FDCWD } from '../protocol';
-import type { OpKind } from '../request';
+import { openFlags } from '../open-flags';
+import { AT_FDCWD, Opcode, P_FD, P_FILE_INDEX, P_LEN, P_OP_FLAGS } from '../protocol';
+import { modeArg } from '../validate';
+import { pathArg, type PathArg } from './args';
 import { fs, fsCall } from './fs-call';
+import { op } from './op';
 
 const O_CLOEXEC = 0o2000000;
 
-export const open: OpKind = {
+export interface OpenArgs {
+  path: PathArg;
+  flags: number;
+  mode: number;
+}
+
+/** Opens `path` (flags as node:fs: 'r', 'w', 'a+', ... or a number); resolves with the fd. */
+export const open = op<
+  [path: string | Buffer | URL, flags?: string | number, mode?: number],
+  number,
+  OpenArgs
+>({
   name: 'open',
   opcode: Opcode.OPENAT,
-  fill(req, p) {
-    p[P_OPCODE] = Opcode.OPENAT;
+  required: 1,
+  count: 3,
+  parse: (path, flags, mode) => ({
+    path: pathArg(path),
+    flags: openFlags(flags),
+    mode: modeArg(mode, 0o666),
+  }),
+  fill(p, req) {
+    const { flags, mode } = req.args;
     p[P_FD] = AT_FDCWD;
     // A direct descriptor is not in the fd table: the kernel rejects O_CLOEXEC for it.
-    p[P_OP_FLAGS] = req.opens ? req.flags & ~O_CLOEXEC : req.flags;
-    p[P_LEN] = req.mode;
+    p[P_OP_FLAGS] = req.opens ? flags & ~O_CLOEXEC : flags;
+    p[P_LEN] = mode;
     p[P_FILE_INDEX] = req.opens ? req.opens.index + 1 : 0;
   },
+  slotA: (a) => a.path.bytes,
+  path: (a) => a.path.text,
   result: (req, res) => {
     if (!req.opens) return res;
     if (!req.opens.closed) req.opens.open = true;
@@ -25,10 +48,9 @@ export const open: OpKind = {
   // Into a direct descriptor slot the kernel returns 0; a regular fd is only known from the CQE.
   quietResult: (req) => (req.opens ? 0 : -1),
   async fs(req) {
-    const fd = await fsCall<number>(req, (cb) =>
-      fs.open(req.path as string, req.flags, req.mode, cb),
-    );
+    const { path, flags, mode } = req.args;
+    const fd = await fsCall<number>(req, (cb) => fs.open(path.text, flags, mode, cb));
     if (req.opens) req.opens.fd = fd;
     return fd;
   },
-};
+});

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { isDeepStrictEqual, inspect } from 'node:util';
 
 import { Ring } from '../../index.mjs';
+import { backendOf } from '../helpers.mjs';
 import { Interpreter, fdsInto, populate, snapshot } from './interpreter.mjs';
 
 /** io-wq nudges the io_uring rings sent (see stallCheck in loop/uring-backend.ts), for reports. */
@@ -40,7 +41,7 @@ export async function runOn(backend, program) {
     } finally {
       clearTimeout(timer);
     }
-    const nudges = ring.impl.stallNudges ?? 0;
+    const nudges = backendOf(ring).stallNudges ?? 0;
     totals.stallNudges += nudges;
     return { backend: ring.backend, trace, tree: snapshot(dir), leakedFds: fdsInto(dir), nudges };
   } finally {

@@ -3,8 +3,8 @@
 // when one of these throws.
 import { Buffer } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
-import { ChainFile } from '../loop/chain-file';
-import { byteLengthOf } from '../loop/byte-length';
+import { byteLengthOf } from './byte-length';
+import { ChainFile } from './chain-file';
 
 export const MAX_INT32 = 2 ** 31 - 1;
 /** Largest byte count one read or write may ask for (the kernel's MAX_RW_COUNT). */
@@ -213,14 +213,18 @@ export function isOptionsObject(value: unknown): boolean {
   );
 }
 
-/** Splits op arguments into at most `count` positionals and the trailing options object. */
+/**
+ * Splits op arguments into at most `count` positionals and the trailing options object: the
+ * first optional position that holds one (`isOptions`) ends the positionals.
+ */
 export function splitOptions(
   args: unknown[],
   required: number,
   count: number,
+  isOptions: (value: unknown) => boolean = isOptionsObject,
 ): [unknown[], unknown] {
   for (let i = required; i < args.length && i < count; i++) {
-    if (isOptionsObject(args[i])) return [args.slice(0, i), args[i]];
+    if (isOptions(args[i])) return [args.slice(0, i), args[i]];
   }
   return [args.slice(0, count), args[count]];
 }

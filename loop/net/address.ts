@@ -3,9 +3,9 @@
 import * as net from 'node:net';
 import { Buffer } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
-import { withAddress } from '../../loop/net/net-errors';
-import { ipSockaddr, unixSockaddr } from '../../loop/net/sockets';
-import { AF_INET, AF_INET6, AF_UNIX } from '../../loop/ops/net-common';
+import { withAddress } from './net-errors';
+import { ipSockaddr, unixSockaddr } from './sockets';
+import { AF_INET, AF_INET6, AF_UNIX } from '../ops/net-common';
 import { integer, rangeError, typeError, valueError } from '../validate';
 
 export type Family = 4 | 6 | 'unix';

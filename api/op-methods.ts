@@ -1,0 +1,69 @@
+// Ring's op methods and Chain's builders, made from the op table (loop/ops/index.ts): their
+// types (mapped from each op's signature) and the functions installed on the prototypes.
+import type { Op, OpKind } from '../loop/ops/op';
+
+/** What a chain builder takes after its positional arguments. */
+export interface ChainOpOptions {
+  /** Deadline for this op in milliseconds (IORING_OP_LINK_TIMEOUT). */
+  timeout?: number;
+}
+
+/** One Ring method per op: its positional parameters, then its options; a Promise of its value. */
+export type RingMethods<T> = {
+  -readonly [K in keyof T]: T[K] extends Op<infer _A, infer P, infer R, infer O>
+    ? (...args: [...P, options?: O]) => Promise<R>
+    : never;
+};
+
+/** One Chain builder per op: its positional parameters, then ChainOpOptions; returns the chain. */
+export type ChainMethods<T, C> = {
+  -readonly [K in keyof T]: T[K] extends Op<infer _A, infer P, infer _R, infer _O>
+    ? (...args: [...P, options?: ChainOpOptions]) => C
+    : never;
+};
+
+type Fixed = (
+  this: unknown,
+  a0?: unknown,
+  a1?: unknown,
+  a2?: unknown,
+  a3?: unknown,
+  a4?: unknown,
+  a5?: unknown,
+) => unknown;
+
+/**
+ * Puts one method per op of `table` on `proto`, each a small function of its own that passes
+ * the op to `call`. Fixed parameters, not a rest array: every op call takes this path.
+ */
+export function installOps(
+  proto: object,
+  table: Record<string, OpKind>,
+  call: (
+    self: unknown,
+    method: string,
+    kind: OpKind,
+    a0: unknown,
+    a1: unknown,
+    a2: unknown,
+    a3: unknown,
+    a4: unknown,
+    a5: unknown,
+  ) => unknown,
+  skip: readonly string[] = [],
+): void {
+  for (const [method, kind] of Object.entries(table)) {
+    if (skip.includes(method)) continue;
+    const fn: Fixed = function (a0, a1, a2, a3, a4, a5) {
+      return call(this, method, kind, a0, a1, a2, a3, a4, a5);
+    };
+    Object.defineProperty(fn, 'name', { value: method });
+    Object.defineProperty(fn, 'length', { value: kind.count ?? 0 });
+    Object.defineProperty(proto, method, {
+      value: fn,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+}
