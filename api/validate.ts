@@ -41,6 +41,13 @@ export function rangeError(name: string, range: string, value: unknown): RangeEr
   return error;
 }
 
+/** What `new X()` throws for a class the package makes itself (Node's ERR_ILLEGAL_CONSTRUCTOR). */
+export function illegalConstructor(how: string): TypeError {
+  const error = new TypeError(`Illegal constructor: ${how}`);
+  (error as TypeError & { code: string }).code = 'ERR_ILLEGAL_CONSTRUCTOR';
+  return error;
+}
+
 /** An integer in [min, max]; bigints are accepted when they fit. */
 export function integer(name: string, value: unknown, min: number, max: number): number {
   if (typeof value === 'bigint') {
