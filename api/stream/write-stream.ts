@@ -9,7 +9,7 @@ export type WriteStreamOptions = Omit<DestinationOptions, 'dest' | 'fd'>;
 export class RingWriteStream extends Writable {
   /** The engine underneath (fd, file, flushSync...). */
   readonly destination: RingDestination;
-  private destError: Error | null = null;
+  #destError: Error | null = null;
 
   constructor(dest: DestinationOptions['dest'], options: WriteStreamOptions = {}) {
     const hwm = options.highWaterMark ?? 1024 * 1024;
@@ -17,7 +17,7 @@ export class RingWriteStream extends Writable {
     const opts = { ...(options ?? {}), dest, highWaterMark: hwm };
     this.destination = new RingDestination(opts);
     this.destination.on('error', (err: Error) => {
-      this.destError = err;
+      this.#destError = err;
       this.destroy(err);
     });
     this.destination.on('ready', () => this.emit('ready'));
@@ -67,7 +67,7 @@ export class RingWriteStream extends Writable {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     const dest = this.destination;
-    if (dest.destroyed || this.destError !== null) {
+    if (dest.destroyed || this.#destError !== null) {
       if (!dest.destroyed) dest.destroy();
       return cb(err);
     }
