@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { ChainError, codedError } from '../../loop/errors';
 import { defaultRing } from '../default-ring';
 import type { Ring } from '../ring';
-import { typeError } from '../validate';
+import { bufferArg, typeError } from '../validate';
 import { ChunkQueue, advance, byteCount, views, type Chunk } from './chunk-queue';
 import {
   destArg,
@@ -104,8 +104,12 @@ export class RingDestination extends EventEmitter {
   write(data: string | Uint8Array): boolean {
     if (this.destroyed) throw codedError('ERR_STREAM_DESTROYED', 'the destination was destroyed');
     if (this.#ending) throw codedError('ERR_STREAM_WRITE_AFTER_END', 'write after end');
-    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
-      throw typeError('data', 'of type string or an instance of Buffer or Uint8Array', data);
+    if (typeof data !== 'string') {
+      if (!(data instanceof Uint8Array)) {
+        throw typeError('data', 'of type string or an instance of Buffer or Uint8Array', data);
+      }
+      // A detached or out-of-bounds view looks empty: only an empty one is looked at closely.
+      if (data.length === 0) bufferArg(data, 'data');
     }
     this.#accepted += this.#queue.append(data);
     if (!this.#writing && !this.#kickScheduled && this.fd >= 0) {
