@@ -249,6 +249,8 @@ export class RingDestination extends EventEmitter {
       (err: unknown) => {
         this.#opening = false;
         this.emit('error', err);
+        // destroy() during the open left the closing to it: there is nothing to close.
+        if (this.destroyed) this.#closeFile(false);
       },
     );
   }
