@@ -52,6 +52,8 @@ export class RingDestination extends EventEmitter {
   #writing = false;
   #opening = false;
   #reopenPending = false;
+  /** A reopen() asked for while a file was being opened. */
+  #deferredReopen: { file: string | Buffer | URL | undefined } | null = null;
   #ending = false;
   #closed = false;
   #needDrain = false;
@@ -189,9 +191,16 @@ export class RingDestination extends EventEmitter {
     const next = file === undefined ? null : destArg(file, 'file');
     if (next !== null && next.file === null) throw typeError('file', 'a path', file);
     if (this.#opening) {
-      this.once('ready', () => {
-        if (!this.destroyed) this.reopen(file);
-      });
+      // One reopen waits for the open under way, to the file named last.
+      const waiting = this.#deferredReopen !== null;
+      this.#deferredReopen = { file };
+      if (!waiting) {
+        this.once('ready', () => {
+          const again = this.#deferredReopen;
+          this.#deferredReopen = null;
+          if (again && !this.destroyed) this.reopen(again.file);
+        });
+      }
       return;
     }
     if (this.#ending) return;
