@@ -148,7 +148,8 @@ export class Ring {
 
   /** Whether the kernel runs `op` (e.g. 'ftruncate') on the ring; other ops use node:fs per op. */
   supports(op: string): boolean {
-    const kind = OP_NAMES[op];
+    if (typeof op !== 'string') throw typeError('op', 'of type string', op);
+    const kind = Object.hasOwn(OP_NAMES, op) ? OP_NAMES[op] : undefined;
     if (kind?.needsRing && this.impl.name !== 'io_uring') return false;
     return kind !== undefined && this.impl.supports(kind);
   }
