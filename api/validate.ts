@@ -61,6 +61,12 @@ export function integer(name: string, value: unknown, min: number, max: number):
   return value;
 }
 
+/** A descriptor: a number, as node:fs wants it (a bigint is refused, not converted). */
+export function fdArg(value: unknown, name = 'fd'): number {
+  if (typeof value !== 'number') throw typeError(name, 'of type number', value);
+  return integer(name, value, 0, MAX_INT32);
+}
+
 export function fileArg(value: unknown, name = 'fd'): number | ChainFile {
   if (value instanceof ChainFile) return value;
   if (typeof value !== 'number') throw typeError(name, 'of type number or a ChainFile', value);
