@@ -8,9 +8,9 @@ import { Request, type OpKind } from '../loop/request';
 import { bufferRange } from './build';
 import { addressArg, domainOf, familyArg } from './net/address';
 import {
-  MAX_INT32,
   MAX_IO_LENGTH,
   buffersArg,
+  fdArg,
   integer,
   isOptionsObject,
   rangeError,
@@ -72,7 +72,7 @@ function waitAllArg(options: unknown): boolean {
 
 function withFd(kind: OpKind, fd: unknown): Request {
   const req = new Request(kind);
-  req.fd = integer('fd', fd, 0, MAX_INT32);
+  req.fd = fdArg(fd);
   return req;
 }
 
