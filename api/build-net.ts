@@ -10,6 +10,7 @@ import { addressArg, domainOf, familyArg } from './net/address';
 import {
   MAX_IO_LENGTH,
   buffersArg,
+  describe,
   fdArg,
   integer,
   isOptionsObject,
@@ -164,7 +165,10 @@ export function shutdown(fd: unknown, how?: unknown): Request {
   else if (typeof how === 'string' && how in SHUTDOWN_HOW) req.len = SHUTDOWN_HOW[how];
   else if (how === 0 || how === 1 || how === 2) req.len = how;
   else
-    throw valueError('how', `must be 'read', 'write', 'both', 0, 1 or 2. Received ${String(how)}`);
+    throw valueError(
+      'how',
+      `must be 'read', 'write', 'both', 0, 1 or 2. Received ${describe(how)}`,
+    );
   return req;
 }
 
