@@ -162,7 +162,7 @@ const SHUTDOWN_HOW: Record<string, number> = { read: 0, write: 1, both: 2 };
 export function shutdown(fd: unknown, how?: unknown): Request {
   const req = withFd(ops.shutdownSocket, fd);
   if (how === undefined) req.len = 2;
-  else if (typeof how === 'string' && how in SHUTDOWN_HOW) req.len = SHUTDOWN_HOW[how];
+  else if (typeof how === 'string' && Object.hasOwn(SHUTDOWN_HOW, how)) req.len = SHUTDOWN_HOW[how];
   else if (how === 0 || how === 1 || how === 2) req.len = how;
   else
     throw valueError(
