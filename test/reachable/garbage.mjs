@@ -75,6 +75,7 @@ export const GARBAGE = [
   ['-1n', () => -1n],
   ["''", () => ''],
   ["'x'", () => 'x'],
+  ["'constructor'", () => 'constructor'],
   ['a 64 KiB string', () => 'L'.repeat(65536)],
   ['Symbol()', () => Symbol('garbage')],
   ['{}', () => ({})],
