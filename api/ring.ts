@@ -157,6 +157,7 @@ export class Ring {
 
   /** Whether the kernel runs `op` (e.g. 'ftruncate') on the ring; other ops use node:fs per op. */
   supports(op: string): boolean {
+    if (typeof op !== 'string') throw typeError('op', 'of type string', op);
     const kind = OPS.get(op);
     if (kind === undefined) return false;
     if (kind.needsRing && this.#impl.name !== 'io_uring') return false;

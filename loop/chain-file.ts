@@ -16,11 +16,19 @@ export class ChainFile {
   closed = false;
   /** The path it was opened with. */
   readonly path: string;
-  /** @internal the backend that owns the descriptor */
-  declare owner: object | null;
 
   constructor(path: string) {
     this.path = path;
-    Object.defineProperty(this, 'owner', { value: null, writable: true, enumerable: false });
   }
+}
+
+// Which backend owns a file's descriptor: kept off the public object.
+const owners = new WeakMap<ChainFile, object>();
+
+export function ownerOf(file: ChainFile): object | undefined {
+  return owners.get(file);
+}
+
+export function setOwner(file: ChainFile, backend: object): void {
+  owners.set(file, backend);
 }

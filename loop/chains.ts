@@ -1,6 +1,7 @@
 // Chains on the ring: a chain goes in as linked segments (OpKind.failKeepsLink ends one), and
 // a segment whose ops know their success result in advance posts a single CQE
 // (IOSQE_CQE_SKIP_SUCCESS on every op but its last).
+import { setOwner } from './chain-file';
 import type { ChainRun } from './chain-run';
 import { finish, releaseDirect, settleChain } from './completion';
 import { EBADF, ECANCELED, EMFILE } from './errors';
@@ -61,7 +62,7 @@ export function stageChain(b: UringBackend, run: ChainRun): boolean {
         return true;
       }
       req.opens.index = index;
-      req.opens.owner = b;
+      setOwner(req.opens, b);
       b.directFiles.add(req.opens);
     }
   }

@@ -1,7 +1,7 @@
 // Completion: the addon calls onComplete() once per batch of CQEs it copied into the shared
 // Int32Array; each CQE settles its request (or counts toward it), then queued work moves in.
 import { cancelNextInChain } from './cancellation';
-import type { ChainFile } from './chain-file';
+import { ownerOf, type ChainFile } from './chain-file';
 import type { ChainRun } from './chain-run';
 import { continueChain, finishSilenced, quietCqe } from './chains';
 import { drainQueue } from './drain-queue';
@@ -133,7 +133,7 @@ export function settleChain(b: UringBackend, run: ChainRun): void {
 }
 
 export function releaseDirect(b: UringBackend, file: ChainFile): void {
-  if (file.index >= 0 && file.owner === b) {
+  if (file.index >= 0 && ownerOf(file) === b) {
     b.directFree.push(file.index);
     file.index = -1;
     b.directFiles.delete(file);

@@ -37,6 +37,6 @@ export function openFlags(value: unknown): number {
   if (typeof value === 'number' || typeof value === 'bigint') {
     return integer('flags', value, 0, 2 ** 31 - 1) | O_CLOEXEC;
   }
-  if (typeof value === 'string' && value in FLAGS) return FLAGS[value] | O_CLOEXEC;
+  if (typeof value === 'string' && Object.hasOwn(FLAGS, value)) return FLAGS[value] | O_CLOEXEC;
   throw valueError('flags', `is invalid. Received ${describe(value)}`);
 }

@@ -4,13 +4,7 @@
 // by writeEntry() (loop/entry.ts).
 import type { NativeRing } from './binding';
 import { writeEntry } from './entry';
-import {
-  COUNTER_COUNT,
-  C_ENTRIES_STAGED,
-  C_ENTRIES_TAKEN,
-  C_REFED,
-  PARAM_COUNT,
-} from './protocol';
+import { COUNTER_COUNT, C_ENTRIES_STAGED, C_ENTRIES_TAKEN, C_REFED, PARAM_COUNT } from './protocol';
 import type { Request } from './request';
 
 export class Staging {

@@ -70,47 +70,48 @@ export class Stats {
   isCharacterDevice(): boolean {
     return (this.mode & S_IFMT) === S_IFCHR;
   }
+}
 
-  /** Decodes the 256-byte struct statx the kernel filled. */
-  static fromStatx(buf: Uint8Array): Stats {
-    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const u64 = (at: number) => Number(v.getBigUint64(at, true));
-    const time = (at: number) =>
-      Number(v.getBigInt64(at, true)) * 1000 + v.getUint32(at + 8, true) / 1e6;
-    const s = new Stats();
-    s.blksize = v.getUint32(4, true);
-    s.nlink = v.getUint32(16, true);
-    s.uid = v.getUint32(20, true);
-    s.gid = v.getUint32(24, true);
-    s.mode = v.getUint16(28, true);
-    s.ino = u64(32);
-    s.size = u64(40);
-    s.blocks = u64(48);
-    s.atimeMs = time(64);
-    s.birthtimeMs = time(80);
-    s.ctimeMs = time(96);
-    s.mtimeMs = time(112);
-    s.rdev = makedev(v.getUint32(128, true), v.getUint32(132, true));
-    s.dev = makedev(v.getUint32(136, true), v.getUint32(140, true));
-    return s;
-  }
+/** Decodes the 256-byte struct statx the kernel filled. */
+export function statsFromStatx(buf: Uint8Array): Stats {
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const u64 = (at: number) => Number(v.getBigUint64(at, true));
+  const time = (at: number) =>
+    Number(v.getBigInt64(at, true)) * 1000 + v.getUint32(at + 8, true) / 1e6;
+  const s = new Stats();
+  s.blksize = v.getUint32(4, true);
+  s.nlink = v.getUint32(16, true);
+  s.uid = v.getUint32(20, true);
+  s.gid = v.getUint32(24, true);
+  s.mode = v.getUint16(28, true);
+  s.ino = u64(32);
+  s.size = u64(40);
+  s.blocks = u64(48);
+  s.atimeMs = time(64);
+  s.birthtimeMs = time(80);
+  s.ctimeMs = time(96);
+  s.mtimeMs = time(112);
+  s.rdev = makedev(v.getUint32(128, true), v.getUint32(132, true));
+  s.dev = makedev(v.getUint32(136, true), v.getUint32(140, true));
+  return s;
+}
 
-  static fromFs(st: fs.Stats): Stats {
-    const s = new Stats();
-    s.dev = st.dev;
-    s.ino = st.ino;
-    s.mode = st.mode;
-    s.nlink = st.nlink;
-    s.uid = st.uid;
-    s.gid = st.gid;
-    s.rdev = st.rdev;
-    s.size = st.size;
-    s.blksize = st.blksize;
-    s.blocks = st.blocks;
-    s.atimeMs = st.atimeMs;
-    s.mtimeMs = st.mtimeMs;
-    s.ctimeMs = st.ctimeMs;
-    s.birthtimeMs = st.birthtimeMs;
-    return s;
-  }
+/** The same fields from node:fs's Stats (the fs backend). */
+export function statsFromFs(st: fs.Stats): Stats {
+  const s = new Stats();
+  s.dev = st.dev;
+  s.ino = st.ino;
+  s.mode = st.mode;
+  s.nlink = st.nlink;
+  s.uid = st.uid;
+  s.gid = st.gid;
+  s.rdev = st.rdev;
+  s.size = st.size;
+  s.blksize = st.blksize;
+  s.blocks = st.blocks;
+  s.atimeMs = st.atimeMs;
+  s.mtimeMs = st.mtimeMs;
+  s.ctimeMs = st.ctimeMs;
+  s.birthtimeMs = st.birthtimeMs;
+  return s;
 }

@@ -6,7 +6,7 @@
 import type { Backend, RingStats } from './backend';
 import { loadAddon, type NativeRing, type NativeRingInfo } from './binding';
 import { abortChain, abortRequest } from './cancellation';
-import type { ChainFile } from './chain-file';
+import { ownerOf, type ChainFile } from './chain-file';
 import { ChainRun } from './chain-run';
 import { stageChain, type Silenced } from './chains';
 import { onComplete } from './completion';
@@ -180,7 +180,7 @@ export class UringBackend implements Backend {
     const signal = req.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     if (!this.runsInRing(req)) return this.runOnFs(req);
-    if (req.file && (!req.file.open || req.file.owner !== this)) {
+    if (req.file && (!req.file.open || ownerOf(req.file) !== this)) {
       return Promise.reject(errnoError(EBADF, req.kind.name, req.path));
     }
     this.submitted++;

@@ -41,6 +41,13 @@ export function rangeError(name: string, range: string, value: unknown): RangeEr
   return error;
 }
 
+/** What `new X()` throws for a class the package makes itself (Node's ERR_ILLEGAL_CONSTRUCTOR). */
+export function illegalConstructor(how: string): TypeError {
+  const error = new TypeError(`Illegal constructor: ${how}`);
+  (error as TypeError & { code: string }).code = 'ERR_ILLEGAL_CONSTRUCTOR';
+  return error;
+}
+
 /** An integer in [min, max]; bigints are accepted when they fit. */
 export function integer(name: string, value: unknown, min: number, max: number): number {
   if (typeof value === 'bigint') {
@@ -52,6 +59,12 @@ export function integer(name: string, value: unknown, min: number, max: number):
   if (!Number.isInteger(value)) throw rangeError(name, 'an integer', value);
   if (value < min || value > max) throw rangeError(name, `>= ${min} && <= ${max}`, value);
   return value;
+}
+
+/** A descriptor: a number, as node:fs wants it (a bigint is refused, not converted). */
+export function fdArg(value: unknown, name = 'fd'): number {
+  if (typeof value !== 'number') throw typeError(name, 'of type number', value);
+  return integer(name, value, 0, MAX_INT32);
 }
 
 export function fileArg(value: unknown, name = 'fd'): number | ChainFile {

@@ -13,7 +13,7 @@
 import { Deque } from '../../loop/deque';
 import { codedError } from '../../loop/errors';
 import type { Ring } from '../ring';
-import { rangeError, typeError } from '../../loop/validate';
+import { bufferArg, rangeError, typeError } from '../../loop/validate';
 import { ArenaPool, Batch, type AppendResult } from './batch';
 import { logFailedError } from './errors';
 import {
@@ -169,7 +169,12 @@ export class GroupCommitter {
       data = payload;
       // Not byteLength: V8 calls a builtin for it (see loop/byte-length.ts).
       len = payload.length;
+      // A detached or out-of-bounds view looks empty: only an empty one is looked at closely.
+      const bad = len === 0 ? unusableView(payload) : undefined;
+      if (bad) return Promise.reject(bad);
     } else if (ArrayBuffer.isView(payload)) {
+      const bad = unusableView(payload);
+      if (bad) return Promise.reject(bad);
       data = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
       len = data.byteLength;
     } else {
@@ -449,6 +454,16 @@ export class GroupCommitter {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
+  }
+}
+
+/** Why a view cannot be appended (its buffer was detached or shrank), or undefined. */
+function unusableView(view: ArrayBufferView): Error | undefined {
+  try {
+    bufferArg(view, 'payload');
+    return undefined;
+  } catch (err) {
+    return err as Error;
   }
 }
 

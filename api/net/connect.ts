@@ -12,6 +12,7 @@ import { optionsArg, typeError, valueError } from '../../loop/validate';
 import { ipEndpoint, portArg, unixEndpoint, type Endpoint } from '../../loop/net/address';
 import { closeFd } from './close-fd';
 import { Connection } from './connection';
+import { MAKING } from './making';
 import { requireRing } from './listen';
 import { connectionOptions, objectArg, type ConnectOptions } from './options';
 
@@ -50,7 +51,7 @@ export async function connectTo(impl: Backend, options: unknown): Promise<Connec
       req.signal = signal;
       req.timeout = timeout;
       await backend.run(req);
-      return new Connection(backend, fd, conn);
+      return new Connection(MAKING, backend, fd, conn);
     } catch (err) {
       await closeFd(backend, fd).catch(() => undefined);
       last = withAddress(err, endpoint.address, endpoint.port);

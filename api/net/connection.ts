@@ -9,6 +9,7 @@ import { shutdown } from '../../loop/ops/shutdown';
 import { requestOf } from '../../loop/request';
 import { bufferArg } from '../../loop/validate';
 import { closeFd } from './close-fd';
+import { MAKING, checkMaking } from './making';
 import type { ResolvedConnectionOptions } from './options';
 import { track, untrack } from './registry';
 import { byteLengthOf } from '../../loop/byte-length';
@@ -21,24 +22,32 @@ const ignore = () => undefined;
 export class Connection implements AsyncIterable<Buffer> {
   /** The socket's file descriptor (closed by close()). */
   readonly fd: number;
-  private receiver: Receiver | null = null;
-  private receiveError: unknown = null;
-  private readonly sender: Sender;
-  private ending: Promise<void> | null = null;
-  private closing: Promise<void> | null = null;
-  private peer: SocketName | null = null;
-  private local: SocketName | null = null;
-  private readonly onFinal = (error: unknown) => this.#streamEnded(error);
+  readonly #backend: UringBackend;
+  readonly #options: ResolvedConnectionOptions;
+  readonly #onClose: ((connection: Connection) => void) | undefined;
+  #receiver: Receiver | null = null;
+  #receiveError: unknown = null;
+  readonly #sender: Sender;
+  #ending: Promise<void> | null = null;
+  #closing: Promise<void> | null = null;
+  #peer: SocketName | null = null;
+  #local: SocketName | null = null;
+  readonly #onFinal = (error: unknown) => this.#streamEnded(error);
 
-  /** @internal */
+  /** @internal ring.connect() and a server's accept() make connections. */
   constructor(
-    private readonly backend: UringBackend,
+    making: typeof MAKING,
+    backend: UringBackend,
     fd: number,
-    private readonly options: ResolvedConnectionOptions,
-    private readonly onClose?: (connection: Connection) => void,
+    options: ResolvedConnectionOptions,
+    onClose?: (connection: Connection) => void,
   ) {
+    checkMaking(making, 'ring.connect() and server.accept() make connections');
     this.fd = fd;
-    this.sender = new Sender(backend, fd);
+    this.#backend = backend;
+    this.#options = options;
+    this.#onClose = onClose;
+    this.#sender = new Sender(backend, fd);
     track(backend, this);
   }
 
@@ -70,12 +79,12 @@ export class Connection implements AsyncIterable<Buffer> {
 
   /** True once close() was called (or the connection closed itself). */
   get closed(): boolean {
-    return this.closing !== null;
+    return this.#closing !== null;
   }
 
   /** Received chunks waiting for the reader; never more than `recvBuffers`. */
   get readableLength(): number {
-    return this.receiver?.buffered ?? 0;
+    return this.#receiver?.buffered ?? 0;
   }
 
   /**
@@ -84,7 +93,7 @@ export class Connection implements AsyncIterable<Buffer> {
    * they stay valid for good.
    */
   read(): Promise<Buffer | null> {
-    const receiver = this.receiver ?? this.#startReceiving();
+    const receiver = this.#receiver ?? this.#startReceiving();
     return receiver ? receiver.read() : this.#noReceiver();
   }
 
@@ -93,8 +102,8 @@ export class Connection implements AsyncIterable<Buffer> {
    * Writes go out in call order. Do not modify the buffer until it resolves.
    */
   write(data: string | NodeJS.ArrayBufferView): Promise<void> {
-    if (this.closing) return Promise.reject(socketClosedError());
-    if (this.ending) return Promise.reject(writeAfterEndError());
+    if (this.#closing) return Promise.reject(socketClosedError());
+    if (this.#ending) return Promise.reject(writeAfterEndError());
     let view: ArrayBufferView;
     try {
       view = typeof data === 'string' ? Buffer.from(data, 'utf8') : bufferArg(data, 'data');
@@ -102,16 +111,16 @@ export class Connection implements AsyncIterable<Buffer> {
       return Promise.reject(err);
     }
     if (byteLengthOf(view) === 0) return Promise.resolve();
-    return this.sender.write(view);
+    return this.#sender.write(view);
   }
 
   /** Ends the writing side (shutdown SHUT_WR) after every pending write; reading goes on. */
   end(): Promise<void> {
-    this.ending ??= this.sender.idle().then(() => {
-      if (this.closing) return;
-      return this.backend.run(requestOf(shutdown, this.fd, 'write')).then(ignore);
+    this.#ending ??= this.#sender.idle().then(() => {
+      if (this.#closing) return;
+      return this.#backend.run(requestOf(shutdown, this.fd, 'write')).then(ignore);
     });
-    return this.ending;
+    return this.#ending;
   }
 
   /**
@@ -120,14 +129,14 @@ export class Connection implements AsyncIterable<Buffer> {
    * the socket, then closes the fd.
    */
   close(): Promise<void> {
-    this.closing ??= this.#destroy();
-    return this.closing;
+    this.#closing ??= this.#destroy();
+    return this.#closing;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Buffer, undefined> {
     return {
       next: () => {
-        const receiver = this.receiver ?? this.#startReceiving();
+        const receiver = this.#receiver ?? this.#startReceiving();
         return receiver ? receiver.readResult() : this.#noReceiver().then(toResult);
       },
       // Leaving a for-await loop early closes the connection, as with node:net streams.
@@ -137,43 +146,43 @@ export class Connection implements AsyncIterable<Buffer> {
 
   /** The receiver, made on the first read; null once closed or when it cannot be made. */
   #startReceiving(): Receiver | null {
-    if (this.closing) return null;
+    if (this.#closing) return null;
     try {
-      this.receiver = new Receiver(
-        this.backend,
+      this.#receiver = new Receiver(
+        this.#backend,
         this.fd,
-        this.options.recvBuffers,
-        this.options.recvBufferSize,
-        this.onFinal,
+        this.#options.recvBuffers,
+        this.#options.recvBufferSize,
+        this.#onFinal,
       );
     } catch (err) {
       // No provided-buffer group could be registered (ids or memory ran out).
-      this.receiveError = err;
+      this.#receiveError = err;
       return null;
     }
-    return this.receiver;
+    return this.#receiver;
   }
 
   #noReceiver(): Promise<Buffer | null> {
-    return this.closing ? Promise.resolve(null) : Promise.reject(this.receiveError);
+    return this.#closing ? Promise.resolve(null) : Promise.reject(this.#receiveError);
   }
 
   async #destroy(): Promise<void> {
     try {
-      await Promise.all([this.receiver?.stop(), this.sender.abort(socketClosedError())]);
-      await closeFd(this.backend, this.fd);
+      await Promise.all([this.#receiver?.stop(), this.#sender.abort(socketClosedError())]);
+      await closeFd(this.#backend, this.fd);
     } finally {
-      untrack(this.backend, this);
-      this.onClose?.(this);
+      untrack(this.#backend, this);
+      this.#onClose?.(this);
     }
   }
 
   /** The reader got the end of the stream: null (EOF) or an error. */
   #streamEnded(error: unknown): void {
-    if (this.closing) return;
+    if (this.#closing) return;
     if (error !== null) {
       this.close().catch(ignore);
-    } else if (!this.options.allowHalfOpen) {
+    } else if (!this.#options.allowHalfOpen) {
       this.end()
         .catch(ignore)
         .then(() => this.close())
@@ -182,8 +191,8 @@ export class Connection implements AsyncIterable<Buffer> {
   }
 
   #name(peer: boolean): SocketName | null {
-    const cached = peer ? this.peer : this.local;
-    if (cached || this.closing) return cached;
+    const cached = peer ? this.#peer : this.#local;
+    if (cached || this.#closing) return cached;
     let name: SocketName;
     try {
       name = peer ? peerName(this.fd) : socketName(this.fd);
@@ -191,8 +200,8 @@ export class Connection implements AsyncIterable<Buffer> {
       // Not connected (any more): like node:net, the address is undefined.
       return null;
     }
-    if (peer) this.peer = name;
-    else this.local = name;
+    if (peer) this.#peer = name;
+    else this.#local = name;
     return name;
   }
 }

@@ -19,6 +19,7 @@ import { ipEndpoint, portArg, unixEndpoint, type Endpoint } from '../../loop/net
 import { closeFd } from './close-fd';
 import { boolOption, connectionOptions, objectArg, type ListenOptions } from './options';
 import { setNoDelay, socketName, type SocketName } from '../../loop/net/sockets';
+import { MAKING } from './making';
 import { Server } from './server';
 
 export function requireRing(impl: Backend, what: string): UringBackend {
@@ -100,5 +101,5 @@ export async function listenServer(impl: Backend, options: unknown): Promise<Ser
   }
   const unlinkPath =
     endpoint.family === 'unix' && endpoint.address[0] !== '\0' ? endpoint.address : undefined;
-  return new Server(backend, fd, name, backlog, conn, unlinkPath);
+  return new Server(MAKING, backend, fd, name, backlog, conn, unlinkPath);
 }

@@ -1,6 +1,6 @@
 // getsockname(2) / getpeername(2) of a socket fd, shaped like net.Server#address().
 import { peerName, socketName, type SocketName } from '../../loop/net/sockets';
-import { MAX_INT32, integer } from '../../loop/validate';
+import { fdArg } from '../../loop/validate';
 import type { AddressInfo } from './server';
 
 function describe(name: SocketName): AddressInfo | string {
@@ -10,12 +10,12 @@ function describe(name: SocketName): AddressInfo | string {
 
 /** The address a socket is bound to: { address, family, port }, or a unix socket path. */
 export function localAddress(fd: number): AddressInfo | string {
-  const n = integer('fd', fd, 0, MAX_INT32);
+  const n = fdArg(fd);
   return describe(socketName(n));
 }
 
 /** The address of a connected socket's peer: { address, family, port }, or a unix socket path. */
 export function remoteAddress(fd: number): AddressInfo | string {
-  const n = integer('fd', fd, 0, MAX_INT32);
+  const n = fdArg(fd);
   return describe(peerName(n));
 }

@@ -6,6 +6,7 @@ import type { SocketName } from '../../loop/net/binding';
 import type { UringBackend } from '../../loop/uring-backend';
 import { closeFd } from './close-fd';
 import { Connection } from './connection';
+import { MAKING, checkMaking } from './making';
 import type { ResolvedConnectionOptions } from './options';
 import { track, untrack } from './registry';
 
@@ -22,47 +23,57 @@ const toResult = (conn: Connection | null): IteratorResult<Connection, undefined
 export class Server implements AsyncIterable<Connection> {
   /** The listening socket's file descriptor. */
   readonly fd: number;
-  private readonly acceptor: Acceptor;
-  private readonly connections = new Set<Connection>();
-  private closing: Promise<void> | null = null;
-  private readonly forget = (conn: Connection) => this.connections.delete(conn);
+  readonly #backend: UringBackend;
+  readonly #name: SocketName;
+  readonly #options: ResolvedConnectionOptions;
+  /** A unix socket path this server created and removes on close. */
+  readonly #unlinkPath: string | undefined;
+  readonly #acceptor: Acceptor;
+  readonly #connections = new Set<Connection>();
+  #closing: Promise<void> | null = null;
+  readonly #forget = (conn: Connection) => this.#connections.delete(conn);
 
-  /** @internal */
+  /** @internal ring.listen() makes servers. */
   constructor(
-    private readonly backend: UringBackend,
+    making: typeof MAKING,
+    backend: UringBackend,
     fd: number,
-    private readonly name: SocketName,
+    name: SocketName,
     backlog: number,
-    private readonly options: ResolvedConnectionOptions,
-    /** A unix socket path this server created and removes on close. */
-    private readonly unlinkPath: string | undefined,
+    options: ResolvedConnectionOptions,
+    unlinkPath: string | undefined,
   ) {
+    checkMaking(making, 'ring.listen() makes servers');
     this.fd = fd;
-    this.acceptor = new Acceptor(backend, fd, Math.max(1, backlog));
+    this.#backend = backend;
+    this.#name = name;
+    this.#options = options;
+    this.#unlinkPath = unlinkPath;
+    this.#acceptor = new Acceptor(backend, fd, Math.max(1, backlog));
     track(backend, this);
   }
 
   /** Like net.Server#address(): { address, family, port }, or the unix socket path. */
   address(): AddressInfo | string {
-    const name = this.name;
+    const name = this.#name;
     if (name.family === 'unix') return name.path;
     return { address: name.address, family: name.family, port: name.port };
   }
 
   /** True until close() is called. */
   get listening(): boolean {
-    return this.closing === null;
+    return this.#closing === null;
   }
 
   /** Connections accepted and not yet closed. */
   get connectionCount(): number {
-    return this.connections.size;
+    return this.#connections.size;
   }
 
   /** The next connection, or null once the server is closed. */
   accept(): Promise<Connection | null> {
-    if (this.closing) return Promise.resolve(null);
-    return this.acceptor.next().then((fd) => (fd === null ? null : this.#adopt(fd)));
+    if (this.#closing) return Promise.resolve(null);
+    return this.#acceptor.next().then((fd) => (fd === null ? null : this.#adopt(fd)));
   }
 
   /**
@@ -71,8 +82,8 @@ export class Server implements AsyncIterable<Connection> {
    * with ERR_SOCKET_CLOSED). A unix socket path is removed.
    */
   close(): Promise<void> {
-    this.closing ??= this.#destroy();
-    return this.closing;
+    this.#closing ??= this.#destroy();
+    return this.#closing;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Connection, undefined> {
@@ -84,25 +95,25 @@ export class Server implements AsyncIterable<Connection> {
   }
 
   #adopt(fd: number): Connection | Promise<null> {
-    if (this.closing) return closeFd(this.backend, fd).then(() => null);
-    const conn = new Connection(this.backend, fd, this.options, this.forget);
-    this.connections.add(conn);
+    if (this.#closing) return closeFd(this.#backend, fd).then(() => null);
+    const conn = new Connection(MAKING, this.#backend, fd, this.#options, this.#forget);
+    this.#connections.add(conn);
     return conn;
   }
 
   async #destroy(): Promise<void> {
     try {
-      const unclaimed = await this.acceptor.stop();
+      const unclaimed = await this.#acceptor.stop();
       await Promise.allSettled([
-        ...unclaimed.map((fd) => closeFd(this.backend, fd)),
-        ...[...this.connections].map((conn) => conn.close()),
+        ...unclaimed.map((fd) => closeFd(this.#backend, fd)),
+        ...[...this.#connections].map((conn) => conn.close()),
       ]);
-      await closeFd(this.backend, this.fd);
-      if (this.unlinkPath !== undefined) {
-        await fsp.unlink(this.unlinkPath).catch(() => undefined);
+      await closeFd(this.#backend, this.fd);
+      if (this.#unlinkPath !== undefined) {
+        await fsp.unlink(this.#unlinkPath).catch(() => undefined);
       }
     } finally {
-      untrack(this.backend, this);
+      untrack(this.#backend, this);
     }
   }
 }

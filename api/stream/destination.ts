@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { ChainError, codedError } from '../../loop/errors';
 import { defaultRing } from '../default-ring';
 import type { Ring } from '../ring';
-import { typeError } from '../../loop/validate';
+import { bufferArg, typeError } from '../../loop/validate';
 import { ChunkQueue, advance, byteCount, views, type Chunk } from './chunk-queue';
 import {
   destArg,
@@ -41,45 +41,47 @@ export class RingDestination extends EventEmitter {
   destroyed = false;
   writable = true;
 
-  private readonly ring: Ring;
-  private readonly settings: DestinationSettings;
-  private readonly queue = new ChunkQueue();
-  private positional = false;
-  private position = 0;
-  private syncable = false;
+  readonly #ring: Ring;
+  readonly #settings: DestinationSettings;
+  readonly #queue = new ChunkQueue();
+  #positional = false;
+  #position = 0;
+  #syncable = false;
 
   /** An op (write, sync, close) is in flight. */
-  private writing = false;
-  private opening = false;
-  private reopenPending = false;
-  private ending = false;
-  private closed = false;
-  private needDrain = false;
-  private kickScheduled = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private periodic: NodeJS.Timeout | undefined;
+  #writing = false;
+  #opening = false;
+  #reopenPending = false;
+  /** A reopen() asked for while a file was being opened. */
+  #deferredReopen: { file: string | Buffer | URL | undefined } | null = null;
+  #ending = false;
+  #closed = false;
+  #needDrain = false;
+  #kickScheduled = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #periodic: NodeJS.Timeout | undefined;
 
-  private inflight: Chunk[] | null = null;
-  private inflightPos = 0;
-  private inflightBytes = 0;
+  #inflight: Chunk[] | null = null;
+  #inflightPos = 0;
+  #inflightBytes = 0;
   /** Bumped by flushSync(): a write of an older epoch was taken over. */
-  private epoch = 0;
+  #epoch = 0;
 
-  private accepted = 0;
-  private written = 0;
-  private syncedThrough = 0;
-  private flushWaiters: FlushWaiter[] = [];
+  #accepted = 0;
+  #written = 0;
+  #syncedThrough = 0;
+  #flushWaiters: FlushWaiter[] = [];
 
-  private readonly runKick = (): void => {
-    this.kickScheduled = false;
+  readonly #runKick = (): void => {
+    this.#kickScheduled = false;
     this.#kick();
   };
 
   constructor(options: DestinationOptions | string | number) {
     super();
     const s = destinationSettings(options);
-    this.settings = s;
-    this.ring = s.ring ?? defaultRing();
+    this.#settings = s;
+    this.#ring = s.ring ?? defaultRing();
     this.file = s.file;
     this.minLength = s.minLength;
     this.maxWrite = s.maxWrite;
@@ -90,10 +92,10 @@ export class RingDestination extends EventEmitter {
       process.nextTick(() => this.emit('ready'));
     }
     if (s.periodicFlush > 0) {
-      this.periodic = setInterval(() => {
-        if (this.flushWaiters.length === 0 && !this.destroyed && !this.ending) this.flush(null);
+      this.#periodic = setInterval(() => {
+        if (this.#flushWaiters.length === 0 && !this.destroyed && !this.#ending) this.flush(null);
       }, s.periodicFlush);
-      this.periodic.unref();
+      this.#periodic.unref();
     }
   }
 
@@ -103,18 +105,22 @@ export class RingDestination extends EventEmitter {
   /** Queues `data`; false once the unwritten bytes reach the high-water mark ('drain' follows). */
   write(data: string | Uint8Array): boolean {
     if (this.destroyed) throw codedError('ERR_STREAM_DESTROYED', 'the destination was destroyed');
-    if (this.ending) throw codedError('ERR_STREAM_WRITE_AFTER_END', 'write after end');
-    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
-      throw typeError('data', 'of type string or an instance of Buffer or Uint8Array', data);
+    if (this.#ending) throw codedError('ERR_STREAM_WRITE_AFTER_END', 'write after end');
+    if (typeof data !== 'string') {
+      if (!(data instanceof Uint8Array)) {
+        throw typeError('data', 'of type string or an instance of Buffer or Uint8Array', data);
+      }
+      // A detached or out-of-bounds view looks empty: only an empty one is looked at closely.
+      if (data.length === 0) bufferArg(data, 'data');
     }
-    this.accepted += this.queue.append(data);
-    if (!this.writing && !this.kickScheduled && this.fd >= 0) {
+    this.#accepted += this.#queue.append(data);
+    if (!this.#writing && !this.#kickScheduled && this.fd >= 0) {
       // Coalesce everything written in this turn into one write.
-      this.kickScheduled = true;
-      queueMicrotask(this.runKick);
+      this.#kickScheduled = true;
+      queueMicrotask(this.#runKick);
     }
-    const ok = this.queue.bytes + this.inflightBytes < this.settings.highWaterMark;
-    if (!ok) this.needDrain = true;
+    const ok = this.#queue.bytes + this.#inflightBytes < this.#settings.highWaterMark;
+    if (!ok) this.#needDrain = true;
     return ok;
   }
 
@@ -128,11 +134,11 @@ export class RingDestination extends EventEmitter {
       if (cb) return cb(error);
       throw error;
     }
-    if (!this.writing && this.queue.bytes === 0 && this.fd >= 0 && !this.opening) {
+    if (!this.#writing && this.#queue.bytes === 0 && this.fd >= 0 && !this.#opening) {
       if (cb) cb();
       return;
     }
-    this.flushWaiters.push({ target: this.accepted, cb: cb ?? null });
+    this.#flushWaiters.push({ target: this.#accepted, cb: cb ?? null });
     this.#kick();
   }
 
@@ -146,32 +152,32 @@ export class RingDestination extends EventEmitter {
     if (this.destroyed) throw codedError('ERR_STREAM_DESTROYED', 'the destination was destroyed');
     if (this.fd < 0) throw codedError('ERR_URING_NOT_READY', 'the destination is not open yet');
     const fd = this.fd;
-    const queued = this.queue.takeAll();
-    if (this.positional) {
-      let pos = this.position;
+    const queued = this.#queue.takeAll();
+    if (this.#positional) {
+      let pos = this.#position;
       const parts: Chunk[] = [];
-      if (this.inflight !== null) {
-        pos = this.inflightPos;
-        parts.push(...this.inflight);
-        this.written += this.inflightBytes;
+      if (this.#inflight !== null) {
+        pos = this.#inflightPos;
+        parts.push(...this.#inflight);
+        this.#written += this.#inflightBytes;
         // Its completion (same bytes, same offsets) is now only bookkeeping.
-        this.epoch++;
-        this.inflight = null;
-        this.inflightBytes = 0;
+        this.#epoch++;
+        this.#inflight = null;
+        this.#inflightBytes = 0;
       }
       for (const c of parts.concat(queued)) {
         writeAllSync(fd, c.buf, c.start, c.end, pos);
         pos += c.end - c.start;
       }
-      this.position = pos;
+      this.#position = pos;
     } else {
       for (const c of queued) writeAllSync(fd, c.buf, c.start, c.end, null);
     }
-    this.written += byteCount(queued);
-    this.queue.recycle(queued);
-    if (this.syncable && (this.settings.fsyncBatch || this.flushWaiters.length > 0)) {
+    this.#written += byteCount(queued);
+    this.#queue.recycle(queued);
+    if (this.#syncable && (this.#settings.fsyncBatch || this.#flushWaiters.length > 0)) {
       datasyncSync(fd);
-      this.syncedThrough = this.written;
+      this.#syncedThrough = this.#written;
     }
     this.#settleFlushes();
   }
@@ -184,23 +190,30 @@ export class RingDestination extends EventEmitter {
     }
     const next = file === undefined ? null : destArg(file, 'file');
     if (next !== null && next.file === null) throw typeError('file', 'a path', file);
-    if (this.opening) {
-      this.once('ready', () => {
-        if (!this.destroyed) this.reopen(file);
-      });
+    if (this.#opening) {
+      // One reopen waits for the open under way, to the file named last.
+      const waiting = this.#deferredReopen !== null;
+      this.#deferredReopen = { file };
+      if (!waiting) {
+        this.once('ready', () => {
+          const again = this.#deferredReopen;
+          this.#deferredReopen = null;
+          if (again && !this.destroyed) this.reopen(again.file);
+        });
+      }
       return;
     }
-    if (this.ending) return;
+    if (this.#ending) return;
     if (next !== null) this.file = next.file;
-    this.reopenPending = true;
-    if (!this.writing) this.#doReopen();
+    this.#reopenPending = true;
+    if (!this.#writing) this.#doReopen();
   }
 
   /** Writes what is buffered, then closes: 'finish', then 'close'. */
   end(): void {
     if (this.destroyed) throw codedError('ERR_STREAM_DESTROYED', 'the destination was destroyed');
-    if (this.ending) return;
-    this.ending = true;
+    if (this.#ending) return;
+    this.#ending = true;
     this.writable = false;
     this.#kick();
   }
@@ -210,15 +223,15 @@ export class RingDestination extends EventEmitter {
     if (this.destroyed) return;
     this.destroyed = true;
     this.writable = false;
-    this.queue.clear();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    if (this.periodic) clearInterval(this.periodic);
-    const waiters = this.flushWaiters;
-    this.flushWaiters = [];
+    this.#queue.clear();
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    if (this.#periodic) clearInterval(this.#periodic);
+    const waiters = this.#flushWaiters;
+    this.#flushWaiters = [];
     const error = codedError('ERR_STREAM_DESTROYED', 'the destination was destroyed');
     for (const w of waiters) w.cb?.(error);
-    if (!this.writing && !this.opening) this.#closeFile(false);
+    if (!this.#writing && !this.#opening) this.#closeFile(false);
   }
 
   // ---------------------------------------------------------------------------
@@ -226,46 +239,48 @@ export class RingDestination extends EventEmitter {
 
   #adopt(t: Target): void {
     this.fd = t.fd;
-    this.positional = t.positional;
-    this.position = t.position;
-    this.syncable = t.syncable;
+    this.#positional = t.positional;
+    this.#position = t.position;
+    this.#syncable = t.syncable;
   }
 
   #open(file: string): void {
-    this.opening = true;
-    const s = this.settings;
-    openTarget(this.ring, file, s.append, s.mode, s.mkdir).then(
+    this.#opening = true;
+    const s = this.#settings;
+    openTarget(this.#ring, file, s.append, s.mode, s.mkdir).then(
       (t) => {
-        this.opening = false;
+        this.#opening = false;
         this.#adopt(t);
         if (this.destroyed) return this.#closeFile(false);
         this.emit('ready');
         this.#kick();
       },
       (err: unknown) => {
-        this.opening = false;
+        this.#opening = false;
         this.emit('error', err);
+        // destroy() during the open left the closing to it: there is nothing to close.
+        if (this.destroyed) this.#closeFile(false);
       },
     );
   }
 
   #doReopen(): void {
-    this.reopenPending = false;
-    this.opening = true;
-    const s = this.settings;
+    this.#reopenPending = false;
+    this.#opening = true;
+    const s = this.#settings;
     const old = this.fd;
-    openTarget(this.ring, this.file as string, s.append, s.mode, s.mkdir).then(
+    openTarget(this.#ring, this.file as string, s.append, s.mode, s.mkdir).then(
       (t) => {
-        this.opening = false;
+        this.#opening = false;
         this.#adopt(t);
-        if (old > 2) this.ring.close(old).catch((err: unknown) => this.emit('error', err));
+        if (old > 2) this.#ring.close(old).catch((err: unknown) => this.emit('error', err));
         if (this.destroyed) return this.#closeFile(false);
         this.emit('ready');
         this.#kick();
       },
       (err: unknown) => {
         // Keep writing to the file that is still open.
-        this.opening = false;
+        this.#opening = false;
         this.emit('error', err);
         this.#kick();
       },
@@ -276,59 +291,59 @@ export class RingDestination extends EventEmitter {
   // The write loop
 
   #kick(): void {
-    if (this.writing || this.opening || this.fd < 0 || this.closed) return;
+    if (this.#writing || this.#opening || this.fd < 0 || this.#closed) return;
     if (this.destroyed) return this.#closeFile(false);
-    if (this.reopenPending) return this.#doReopen();
-    const q = this.queue;
+    if (this.#reopenPending) return this.#doReopen();
+    const q = this.#queue;
     if (q.bytes > 0) {
-      if (q.bytes < this.minLength && !this.ending && this.flushWaiters.length === 0) return;
+      if (q.bytes < this.minLength && !this.#ending && this.#flushWaiters.length === 0) return;
       return this.#startWrite(q.take(this.maxWrite));
     }
-    if (this.flushWaiters.length > 0 && this.syncable && this.syncedThrough < this.written) {
+    if (this.#flushWaiters.length > 0 && this.#syncable && this.#syncedThrough < this.#written) {
       return this.#startSync();
     }
     this.#settleFlushes();
-    if (this.needDrain || this.listenerCount('drain') > 0) {
-      this.needDrain = false;
+    if (this.#needDrain || this.listenerCount('drain') > 0) {
+      this.#needDrain = false;
       this.emit('drain');
     }
-    if (this.ending && !this.writing && this.queue.bytes === 0) this.#closeFile(true);
+    if (this.#ending && !this.#writing && this.#queue.bytes === 0) this.#closeFile(true);
   }
 
   #startWrite(chunks: Chunk[]): void {
-    this.writing = true;
+    this.#writing = true;
     const bytes = byteCount(chunks);
-    const pos = this.positional ? this.position : -1;
+    const pos = this.#positional ? this.#position : -1;
     const sync =
-      this.syncable &&
-      (this.settings.fsyncBatch || (this.flushWaiters.length > 0 && this.queue.bytes === 0));
-    this.inflight = chunks;
-    this.inflightPos = pos;
-    this.inflightBytes = bytes;
-    const epoch = this.epoch;
+      this.#syncable &&
+      (this.#settings.fsyncBatch || (this.#flushWaiters.length > 0 && this.#queue.bytes === 0));
+    this.#inflight = chunks;
+    this.#inflightPos = pos;
+    this.#inflightBytes = bytes;
+    const epoch = this.#epoch;
     const fd = this.fd;
     const bufs = views(chunks);
     const op: Promise<number> = sync
-      ? this.ring
+      ? this.#ring
           .chain()
           .writev(fd, bufs, pos)
           .fdatasync(fd)
           .run()
           .then((r) => r[0] as number)
-      : this.ring.writev(fd, bufs, pos);
+      : this.#ring.writev(fd, bufs, pos);
     op.then(
-      (n) => this.#written_(epoch, chunks, n, sync, undefined),
-      (err: unknown) => this.#written_(epoch, chunks, -1, sync, err),
+      (n) => this.#onWritten(epoch, chunks, n, sync, undefined),
+      (err: unknown) => this.#onWritten(epoch, chunks, -1, sync, err),
     );
   }
 
-  #written_(epoch: number, chunks: Chunk[], n: number, synced: boolean, err: unknown): void {
-    this.writing = false;
-    this.inflight = null;
-    this.inflightBytes = 0;
-    if (epoch !== this.epoch) {
+  #onWritten(epoch: number, chunks: Chunk[], n: number, synced: boolean, err: unknown): void {
+    this.#writing = false;
+    this.#inflight = null;
+    this.#inflightBytes = 0;
+    if (epoch !== this.#epoch) {
       // flushSync() wrote these bytes itself.
-      this.queue.recycle(chunks);
+      this.#queue.recycle(chunks);
       return this.#kick();
     }
     let failure: unknown;
@@ -337,27 +352,27 @@ export class RingDestination extends EventEmitter {
       n = r.written;
       failure = r.error;
       if (r.unsyncable) {
-        this.syncable = false;
+        this.#syncable = false;
         failure = undefined;
       }
       synced = false;
     }
     if (n > 0) {
-      this.written += n;
-      if (this.positional) this.position += n;
-      if (synced) this.syncedThrough = this.written;
+      this.#written += n;
+      if (this.#positional) this.#position += n;
+      if (synced) this.#syncedThrough = this.#written;
     }
     const total = byteCount(chunks);
     const { done, rest } = advance(chunks, Math.max(n, 0));
-    this.queue.recycle(done);
-    this.queue.unshift(rest);
+    this.#queue.recycle(done);
+    this.#queue.unshift(rest);
     if (n > 0 && this.listenerCount('write') > 0) this.emit('write', n);
     if (failure !== undefined && n < total) {
       if (retryable(failure)) {
-        this.writing = true; // nothing else may start before the retry
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = undefined;
-          this.writing = false;
+        this.#writing = true; // nothing else may start before the retry
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = undefined;
+          this.#writing = false;
           this.#kick();
         }, RETRY_MS);
         return;
@@ -367,10 +382,10 @@ export class RingDestination extends EventEmitter {
     if (failure !== undefined) return this.#fail(failure);
     if (n === 0 && total > 0) {
       // Nothing moved and no error (a full pipe): try again shortly, as for EAGAIN.
-      this.writing = true;
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.writing = false;
+      this.#writing = true;
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#writing = false;
         this.#kick();
       }, RETRY_MS);
       return;
@@ -379,18 +394,18 @@ export class RingDestination extends EventEmitter {
   }
 
   #startSync(): void {
-    this.writing = true;
-    const through = this.written;
-    this.ring.fdatasync(this.fd).then(
+    this.#writing = true;
+    const through = this.#written;
+    this.#ring.fdatasync(this.fd).then(
       () => {
-        this.writing = false;
-        this.syncedThrough = through;
+        this.#writing = false;
+        this.#syncedThrough = through;
         this.#kick();
       },
       (err: unknown) => {
-        this.writing = false;
+        this.#writing = false;
         if (isUnsyncable(err)) {
-          this.syncable = false;
+          this.#syncable = false;
           return this.#kick();
         }
         this.#fail(err);
@@ -400,10 +415,10 @@ export class RingDestination extends EventEmitter {
 
   /** A write or sync failed for good: flushes fail, the data stays queued, 'error' is emitted. */
   #fail(err: unknown): void {
-    const waiters = this.flushWaiters;
-    this.flushWaiters = [];
+    const waiters = this.#flushWaiters;
+    this.#flushWaiters = [];
     for (const w of waiters) w.cb?.(err as Error);
-    if (this.ending) {
+    if (this.#ending) {
       this.emit('error', err);
       this.#closeFile(false);
       return;
@@ -412,38 +427,39 @@ export class RingDestination extends EventEmitter {
   }
 
   #settleFlushes(): void {
-    if (this.flushWaiters.length === 0) return;
+    if (this.#flushWaiters.length === 0) return;
     const keep: FlushWaiter[] = [];
     const ready: FlushWaiter[] = [];
-    for (const w of this.flushWaiters) {
-      const done = this.written >= w.target && (!this.syncable || this.syncedThrough >= w.target);
+    for (const w of this.#flushWaiters) {
+      const done =
+        this.#written >= w.target && (!this.#syncable || this.#syncedThrough >= w.target);
       (done ? ready : keep).push(w);
     }
-    this.flushWaiters = keep;
+    this.#flushWaiters = keep;
     for (const w of ready) w.cb?.();
   }
 
   #closeFile(graceful: boolean): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.writing = true;
-    if (this.periodic) clearInterval(this.periodic);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writing = true;
+    if (this.#periodic) clearInterval(this.#periodic);
     const fd = this.fd;
     const finish = (err?: unknown): void => {
-      this.writing = false;
+      this.#writing = false;
       if (err !== undefined) this.emit('error', err);
       if (graceful && err === undefined) this.emit('finish');
       this.emit('close');
     };
     if (fd < 0) return finish();
     const sync =
-      graceful && this.syncable && this.syncedThrough < this.written
-        ? this.ring.fdatasync(fd).catch((err: unknown) => {
+      graceful && this.#syncable && this.#syncedThrough < this.#written
+        ? this.#ring.fdatasync(fd).catch((err: unknown) => {
             if (!isUnsyncable(err)) throw err;
           })
         : Promise.resolve();
     sync
-      .then(() => (fd > 2 ? this.ring.close(fd) : undefined))
+      .then(() => (fd > 2 ? this.#ring.close(fd) : undefined))
       .then(
         () => finish(),
         (err: unknown) => finish(err),

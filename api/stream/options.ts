@@ -3,6 +3,7 @@ import { Ring } from '../ring';
 import {
   MAX_INT32,
   MAX_IO_LENGTH,
+  describe,
   integer,
   modeArg,
   pathArg,
@@ -107,13 +108,16 @@ export function destinationSettings(options: unknown): DestinationSettings {
   if (o.fsync !== undefined) {
     if (o.fsync === 'batch' || o.fsync === true) fsyncBatch = true;
     else if (o.fsync !== 'never' && o.fsync !== false) {
-      throw valueError('options.fsync', `must be 'never' or 'batch'. Received ${String(o.fsync)}`);
+      throw valueError(
+        'options.fsync',
+        `must be 'never' or 'batch'. Received ${describe(o.fsync)}`,
+      );
     }
   }
   if (o.contentMode !== undefined && o.contentMode !== 'utf8' && o.contentMode !== 'buffer') {
     throw valueError(
       'options.contentMode',
-      `must be 'utf8' or 'buffer'. Received ${String(o.contentMode)}`,
+      `must be 'utf8' or 'buffer'. Received ${describe(o.contentMode)}`,
     );
   }
   if (o.ring !== undefined && !(o.ring instanceof Ring)) {

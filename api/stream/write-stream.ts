@@ -3,21 +3,26 @@
 import { Writable } from 'node:stream';
 import type { DestinationOptions } from './options';
 import { RingDestination } from './destination';
+import { typeError } from '../../loop/validate';
 
 export type WriteStreamOptions = Omit<DestinationOptions, 'dest' | 'fd'>;
 
 export class RingWriteStream extends Writable {
   /** The engine underneath (fd, file, flushSync...). */
   readonly destination: RingDestination;
-  private destError: Error | null = null;
+  #destError: Error | null = null;
 
-  constructor(dest: DestinationOptions['dest'], options: WriteStreamOptions = {}) {
-    const hwm = options.highWaterMark ?? 1024 * 1024;
+  constructor(dest: DestinationOptions['dest'], options?: WriteStreamOptions | null) {
+    if (options === null) options = undefined;
+    if (options !== undefined && typeof options !== 'object') {
+      throw typeError('options', 'of type object', options);
+    }
+    const hwm = options?.highWaterMark ?? 1024 * 1024;
     super({ highWaterMark: hwm, decodeStrings: false });
-    const opts = { ...(options ?? {}), dest, highWaterMark: hwm };
+    const opts = { ...options, dest, highWaterMark: hwm };
     this.destination = new RingDestination(opts);
     this.destination.on('error', (err: Error) => {
-      this.destError = err;
+      this.#destError = err;
       this.destroy(err);
     });
     this.destination.on('ready', () => this.emit('ready'));
@@ -28,6 +33,7 @@ export class RingWriteStream extends Writable {
     encoding: BufferEncoding,
     cb: (err?: Error) => void,
   ): void {
+    callbackArg(cb);
     this._writev([{ chunk, encoding }], cb);
   }
 
@@ -35,6 +41,7 @@ export class RingWriteStream extends Writable {
     chunks: { chunk: Buffer | string; encoding: BufferEncoding }[],
     cb: (err?: Error) => void,
   ): void {
+    callbackArg(cb);
     let ok = true;
     try {
       for (const { chunk, encoding } of chunks) {
@@ -55,6 +62,7 @@ export class RingWriteStream extends Writable {
   }
 
   override _final(cb: (err?: Error) => void): void {
+    callbackArg(cb);
     const dest = this.destination;
     const onError = (err: Error): void => cb(err);
     dest.once('error', onError);
@@ -66,8 +74,9 @@ export class RingWriteStream extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    callbackArg(cb);
     const dest = this.destination;
-    if (dest.destroyed || this.destError !== null) {
+    if (dest.destroyed || this.#destError !== null) {
       if (!dest.destroyed) dest.destroy();
       return cb(err);
     }
@@ -77,10 +86,18 @@ export class RingWriteStream extends Writable {
   }
 }
 
+/**
+ * Node's Writable calls the overrides below with a callback; anyone else calling them must
+ * pass one too, or the callback's call would throw later, far from the mistake.
+ */
+function callbackArg(cb: unknown): void {
+  if (typeof cb !== 'function') throw typeError('cb', 'of type function', cb);
+}
+
 /** A Writable that writes `path` (or a descriptor) through the ring. */
 export function createWriteStream(
   path: DestinationOptions['dest'],
-  options?: WriteStreamOptions,
+  options?: WriteStreamOptions | null,
 ): RingWriteStream {
   return new RingWriteStream(path, options);
 }

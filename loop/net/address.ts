@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { withAddress } from './net-errors';
 import { ipSockaddr, unixSockaddr } from './sockets';
 import { AF_INET, AF_INET6, AF_UNIX } from '../ops/net-common';
-import { integer, rangeError, typeError, valueError } from '../validate';
+import { describe, integer, rangeError, typeError, valueError } from '../validate';
 
 export type Family = 4 | 6 | 'unix';
 
@@ -31,7 +31,7 @@ export function familyArg(value: unknown, name = 'family'): Family {
     if (lower === 'ipv4') return 4;
     if (lower === 'ipv6') return 6;
   }
-  throw valueError(name, `must be 'ipv4', 'ipv6', 'unix', 4 or 6. Received ${String(value)}`);
+  throw valueError(name, `must be 'ipv4', 'ipv6', 'unix', 4 or 6. Received ${describe(value)}`);
 }
 
 export function portArg(value: unknown, name: string, min = 0): number {

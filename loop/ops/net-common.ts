@@ -1,7 +1,7 @@
 // Shared pieces of the socket op modules.
 import { errnoError, ENOSYS } from '../errors';
 import type { Request } from '../request';
-import { MAX_INT32, integer, isOptionsObject, typeError } from '../validate';
+import { fdArg, isOptionsObject, typeError } from '../validate';
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;
@@ -11,9 +11,9 @@ export const SOCK_CLOEXEC = 0o2000000;
 export const MSG_WAITALL = 0x100;
 export const MSG_NOSIGNAL = 0x4000;
 
-/** Socket ops take a regular fd only. */
+/** Socket ops take a regular fd only (a bigint is refused, as node:fs does). */
 export function socketFd(fd: unknown): number {
-  return integer('fd', fd, 0, MAX_INT32);
+  return fdArg(fd);
 }
 
 export interface SocketArgs {

@@ -1,6 +1,6 @@
 // IORING_OP_SHUTDOWN: shut down reading (0), writing (1) or both (2).
 import { NetOpcode, P_FD, P_LEN } from '../protocol';
-import { valueError } from '../validate';
+import { describe, valueError } from '../validate';
 import { notOnThisKernel, socketFd } from './net-common';
 import { op } from './op';
 
@@ -32,7 +32,7 @@ export const shutdown = op<
     else
       throw valueError(
         'how',
-        `must be 'read', 'write', 'both', 0, 1 or 2. Received ${String(how)}`,
+        `must be 'read', 'write', 'both', 0, 1 or 2. Received ${describe(how)}`,
       );
     return { fd: socket, how: value };
   },

@@ -10,7 +10,7 @@ import {
   STATX_BASIC_STATS,
   STATX_BTIME,
 } from '../protocol';
-import { Stats } from '../stats';
+import { statsFromFs, statsFromStatx, type Stats } from '../stats';
 import { MAX_INT32, integer, typeError } from '../validate';
 import { pathArg, type PathArg } from './args';
 import { fs, fsCall } from './fs-call';
@@ -63,7 +63,7 @@ export const stat = op<[pathOrFd: string | Buffer | URL | number], Stats, StatAr
   slotA: (a) => a.statx,
   slotB: (a) => a.path?.bytes,
   path: (a) => a.path?.text,
-  result: (req) => req.args.stats ?? Stats.fromStatx(req.args.statx),
+  result: (req) => req.args.stats ?? statsFromStatx(req.args.statx),
   failKeepsLink: true,
   async fs(req) {
     const { fd, path } = req.args;
@@ -71,7 +71,7 @@ export const stat = op<[pathOrFd: string | Buffer | URL | number], Stats, StatAr
       path === undefined
         ? await fsCall<import('node:fs').Stats>(req, (cb) => fs.fstat(fd, cb))
         : await fsCall<import('node:fs').Stats>(req, (cb) => fs.stat(path.text, cb));
-    req.args.stats = Stats.fromFs(st);
+    req.args.stats = statsFromFs(st);
     return 0;
   },
 });
