@@ -4,7 +4,6 @@
 // missing they are skipped with the reason, except under CI=true, where that is a failure.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { REPO_ROOT, TEST_DIR, makeTempDir, removeTempDir } from './helpers.mjs';
@@ -216,4 +215,3 @@ export function seedSource() {
 }
 
 export const MODES = ['drop', 'torn', 'prefix'];
-export const tmpRoot = os.tmpdir();

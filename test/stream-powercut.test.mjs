@@ -3,7 +3,7 @@
 // each file in a directory the stream creates, and prints what a flush() callback or 'finish'
 // acknowledged. After a power cut at a random moment (unsynced state dropped or torn) and a
 // remount, every acknowledged line of every file must be there, intact and in order.
-//   POWERCUT_ROUNDS   the log's rounds; these tests run a quarter of them (at least 5)
+//   POWERCUT_ROUNDS   the log's rounds; these tests run an eighth of them (at least 5) each
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import { FIXTURES, backends } from './helpers.mjs';
 import { streamLines } from './fixtures/stream-lines.mjs';
 import { MODES, PowercutMount, powercutScratch, requirePowercut, seedSource } from './powercut.mjs';
 
-const ROUNDS = Math.max(5, Math.ceil(Number(process.env.POWERCUT_ROUNDS || 20) / 4));
+const ROUNDS = Math.max(5, Math.ceil(Number(process.env.POWERCUT_ROUNDS || 20) / 8));
 
 function cutRound(mount, dir, kind, backend, mode, seed, acked) {
   return new Promise((resolve, reject) => {
