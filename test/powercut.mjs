@@ -11,18 +11,29 @@ import { REPO_ROOT, TEST_DIR, makeTempDir, removeTempDir } from './helpers.mjs';
 const SOURCE = path.join(TEST_DIR, 'tools', 'powercutfs', 'powercutfs.c');
 const BINARY = path.join(REPO_ROOT, 'build', 'powercutfs');
 const IS_ROOT = process.getuid?.() === 0;
+/** The tools run without a sanitizer runtime that test:asan preloads for the library's own use. */
+const TOOL_ENV = { ...process.env };
+delete TOOL_ENV.LD_PRELOAD;
+delete TOOL_ENV.ASAN_OPTIONS;
+delete TOOL_ENV.UBSAN_OPTIONS;
 
 /** Compiles powercutfs when it is missing or older than its source; returns its path. */
 export function buildPowercutfs() {
   const stale = !fs.existsSync(BINARY) || fs.statSync(BINARY).mtimeMs < fs.statSync(SOURCE).mtimeMs;
   if (!stale) return BINARY;
-  const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'fuse3'], { encoding: 'utf8' });
+  const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'fuse3'], {
+    encoding: 'utf8',
+    env: TOOL_ENV,
+  });
   if (flags.status !== 0) {
     throw new Error('pkg-config knows no fuse3 (install libfuse3-dev and pkg-config)');
   }
   fs.mkdirSync(path.dirname(BINARY), { recursive: true });
   const args = ['-O2', '-g', '-Wall', '-Wextra', '-Werror', '-o', BINARY, SOURCE];
-  const cc = spawnSync('cc', [...args, ...flags.stdout.trim().split(/\s+/)], { encoding: 'utf8' });
+  const cc = spawnSync('cc', [...args, ...flags.stdout.trim().split(/\s+/)], {
+    encoding: 'utf8',
+    env: TOOL_ENV,
+  });
   if (cc.status !== 0) throw new Error(`cc failed to build powercutfs:\n${cc.stderr}`);
   return BINARY;
 }
@@ -130,7 +141,10 @@ export class PowercutMount {
     fs.mkdirSync(backing, { recursive: true });
     fs.mkdirSync(mountpoint, { recursive: true });
     const args = [...(fallocate ? [] : ['--no-fallocate']), backing, mountpoint];
-    const child = spawn(buildPowercutfs(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(buildPowercutfs(), args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: TOOL_ENV,
+    });
     const m = new PowercutMount(child, backing, mountpoint);
     let ready;
     try {
@@ -176,8 +190,8 @@ export class PowercutMount {
   async unmount() {
     const mp = this.mountpoint;
     try {
-      if (IS_ROOT) execFileSync('umount', ['-l', mp], { stdio: 'pipe' });
-      else execFileSync('fusermount3', ['-u', '-z', mp], { stdio: 'pipe' });
+      if (IS_ROOT) execFileSync('umount', ['-l', mp], { stdio: 'pipe', env: TOOL_ENV });
+      else execFileSync('fusermount3', ['-u', '-z', mp], { stdio: 'pipe', env: TOOL_ENV });
     } catch (err) {
       this.#child.kill('SIGKILL');
       await this.#exited;
@@ -199,7 +213,7 @@ export function powercutScratch(prefix = 'uring-loop-powercut-') {
     mountpoint: path.join(top, 'mnt'),
     remove() {
       try {
-        execFileSync('umount', ['-l', path.join(top, 'mnt')], { stdio: 'ignore' });
+        execFileSync('umount', ['-l', path.join(top, 'mnt')], { stdio: 'ignore', env: TOOL_ENV });
       } catch {
         // not mounted
       }
