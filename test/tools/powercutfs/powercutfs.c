@@ -484,6 +484,7 @@ static void build_dir(ino_t ino, const char* src, const char* dst, struct cut_re
 static void cut_tree(struct cut_report* rep) {
   index_n = 0;
   index_walk(".");
+  index_walk(GRAVE);  // removed, but perhaps still named by the durable tree
   struct stat root;
   fstat(root_fd, &root);
   mkdirat(root_fd, STORE "/next", 0700);
