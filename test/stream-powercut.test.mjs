@@ -77,7 +77,7 @@ function losses(acked) {
 }
 
 describe('write streams under power loss (powercutfs)', function () {
-  this.timeout(ROUNDS * 4000 + 60000);
+  this.timeout(ROUNDS * 10000 + 60000);
 
   before(async function () {
     this.timeout(60000);
