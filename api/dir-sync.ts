@@ -6,9 +6,20 @@ import type { Ring } from './ring';
 
 const { O_RDONLY, O_DIRECTORY } = fs.constants;
 
-/** fsync of the directory `dir`; file systems that cannot sync a directory (EINVAL...) are let be. */
+/**
+ * fsync of the directory `dir`. File systems that cannot sync a directory (EINVAL...) are let be,
+ * and so is a directory this process may write in but not open (mode -wx): failing the open of a
+ * file there would be worse than the missing sync.
+ */
 export async function syncDirectory(ring: Ring, dir: string): Promise<void> {
-  const fd = await ring.open(dir, O_RDONLY | O_DIRECTORY);
+  let fd: number;
+  try {
+    fd = await ring.open(dir, O_RDONLY | O_DIRECTORY);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EACCES' || code === 'EPERM') return;
+    throw err;
+  }
   try {
     await ring.fsync(fd);
   } catch (err) {
