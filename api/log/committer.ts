@@ -24,7 +24,8 @@ import {
   recordCrc,
 } from './format';
 import type { LogSettings } from './options';
-import { Segment, SpareSegment, createSegment, rootCause, zeroFill } from './segment';
+import { Segment, SegmentSpace, SpareSegment, createSegment, rootCause } from './segment';
+import { skipDatasync } from './test-faults';
 
 /** Batches in the kernel at once: the one filling may overlap the one syncing only when full. */
 const MAX_INFLIGHT = 2;
@@ -60,6 +61,11 @@ export interface DurableLogStats {
   meanBatchRecords: number;
   meanBatchBytes: number;
   maxBatchRecords: number;
+  /**
+   * How segments get their room: 'fallocate', 'zero-fill' (the file system has no fallocate(2):
+   * zeros alone) or 'none' (preallocate: false).
+   */
+  preallocation: 'fallocate' | 'zero-fill' | 'none';
   /** Segments created by this log object (the first one of a new log included). */
   segmentsCreated: number;
   /** Of those, the ones prepared in the background while the previous one filled (the spare). */
@@ -88,6 +94,8 @@ export interface CommitterStart {
   end: number;
   nextLsn: number;
   segmentsCreated: number;
+  /** How segments get their room (shared with the recovery that ran at open). */
+  space: SegmentSpace;
 }
 
 export class GroupCommitter {
@@ -96,6 +104,7 @@ export class GroupCommitter {
   private readonly dirFd: number;
   private readonly segmentSize: number;
   private readonly preallocate: boolean;
+  private readonly space: SegmentSpace;
   private readonly maxPending: number;
   private readonly maxRecord: number;
   private readonly pool: ArenaPool;
@@ -147,6 +156,7 @@ export class GroupCommitter {
     this.dirFd = start.dirFd;
     this.segmentSize = settings.segmentSize;
     this.preallocate = settings.preallocate;
+    this.space = start.space;
     this.maxPending = settings.maxPending;
     this.maxRecord = Math.min(MAX_RECORD_SIZE, settings.segmentSize - SEGMENT_HEADER_SIZE);
     this.pool = new ArenaPool(settings.maxBatchBytes, MAX_INFLIGHT + 2);
@@ -205,6 +215,7 @@ export class GroupCommitter {
       meanBatchRecords: batches ? this.records / batches : 0,
       meanBatchBytes: batches ? this.bytes / batches : 0,
       maxBatchRecords: this.maxBatchRecords,
+      preallocation: this.space.mode,
       segmentsCreated: this.segmentsCreated,
       segmentsFromSpare: this.segmentsFromSpare,
       pendingBytes: this.pendingBytes,
@@ -327,17 +338,13 @@ export class GroupCommitter {
     if (this.inflight.length > this.maxInflight) this.maxInflight = this.inflight.length;
     this.fdatasyncs++;
     const fd = b.seg.fd;
-    this.ring
-      .chain()
-      .writev(fd, [b.arena.subarray(0, b.used)], b.pos)
-      .fdatasync(fd)
-      .run()
-      .then(
-        () => this.settle(b, undefined),
-        (err: unknown) => this.settle(b, rootCause(err) ?? err),
-      );
+    const chain = this.ring.chain().writev(fd, [b.arena.subarray(0, b.used)], b.pos);
+    (skipDatasync ? chain : chain.fdatasync(fd)).run().then(
+      () => this.settle(b, undefined),
+      (err: unknown) => this.settle(b, rootCause(err) ?? err),
+    );
     if (this.spare === null && b.pos + b.used >= this.spareAt && !this.closing) {
-      this.spare = new SpareSegment(this.ring, this.dir, this.segmentSize);
+      this.spare = new SpareSegment(this.ring, this.dir, this.segmentSize, this.space);
     }
   }
 
@@ -382,7 +389,7 @@ export class GroupCommitter {
     this.spare = null;
     try {
       if (spare !== null && (await spare.adopt(seg, this.dirFd))) this.segmentsFromSpare++;
-      else await createSegment(this.ring, seg, this.dirFd, this.segmentSize, this.preallocate);
+      else await createSegment(this.ring, seg, this.dirFd, this.segmentSize, this.space);
       this.segmentsCreated++;
       const old = this.writeSeg;
       this.writeSeg = seg;
@@ -409,10 +416,7 @@ export class GroupCommitter {
     try {
       // Cut back, then preallocated and zero-filled again, as a new segment is.
       await this.ring.ftruncate(fd, end);
-      if (this.preallocate && this.segmentSize > end) {
-        await this.ring.fallocate(fd, end, this.segmentSize - end);
-        await zeroFill(this.ring, fd, end, this.segmentSize);
-      }
+      await this.space.reserve(this.ring, fd, end, this.segmentSize);
       await this.ring.fsync(fd);
       this.failure = undefined;
     } catch (err) {

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { tryLockExclusive } from '../../loop/file-lock';
 import { defaultRing } from '../default-ring';
+import { syncNewEntries } from '../dir-sync';
 import type { Ring } from '../ring';
 import { illegalConstructor, pathArg } from '../../loop/validate';
 import type { AppendResult } from './batch';
@@ -12,7 +13,7 @@ import { FIRST_LSN, SEGMENT_HEADER_SIZE } from './format';
 import { logSettings, type DurableLogOptions, type LogSettings } from './options';
 import { readLog, type LogRecord, type ReadOptions } from './reader';
 import { checkHeader, listDirectory, scanTail, type RecoveryReport } from './recovery';
-import { Segment, createSegment, zeroFill } from './segment';
+import { Segment, SegmentSpace, createSegment } from './segment';
 
 const { O_RDONLY, O_DIRECTORY } = fs.constants;
 
@@ -66,11 +67,13 @@ export class DurableLog {
     const { text } = pathArg(dir, 'dir');
     const settings = logSettings(options);
     const ring = settings.ring ?? defaultRing();
-    fs.mkdirSync(text, { recursive: true });
+    const created = fs.mkdirSync(text, { recursive: true });
     const real = fs.realpathSync(text);
     if (openDirs.has(real)) throw logLockedError(real);
     openDirs.add(real);
     try {
+      // A log in a directory that a power cut could take back would lose what it acknowledged.
+      if (created !== undefined) await syncNewEntries(ring, text, created);
       return await recover(real, ring, settings);
     } catch (err) {
       openDirs.delete(real);
@@ -144,16 +147,18 @@ async function recover(dir: string, ring: Ring, s: LogSettings): Promise<Durable
     let nextLsn = FIRST_LSN;
     let report: RecoveryReport | null = null;
     let created = 0;
+    const space = new SegmentSpace(s.preallocate ? 'fallocate' : 'none');
     const last = listing.segments[listing.segments.length - 1];
     if (last === undefined) {
       segment = new Segment(dir, FIRST_LSN);
-      await createSegment(ring, segment, dirFd, s.segmentSize, s.preallocate);
+      await createSegment(ring, segment, dirFd, s.segmentSize, space);
       created = 1;
     } else {
       const scan = scanTail(last);
       segment = new Segment(dir, last.base);
       const fd = await ring.open(segment.path, 'r+');
       segment.fd = fd;
+      await space.probe(ring, fd);
       end = scan.end;
       nextLsn = scan.nextLsn;
       let size = scan.fileSize;
@@ -172,14 +177,11 @@ async function recover(dir: string, ring: Ring, s: LogSettings): Promise<Durable
       // room added now (after a cut, or in a log made without preallocation)
       // needs zeros.
       const grow = s.preallocate && size < s.segmentSize;
-      if (grow) {
-        await ring.fallocate(fd, size, s.segmentSize - size);
-        await zeroFill(ring, fd, size, s.segmentSize);
-      }
+      if (grow) await space.reserve(ring, fd, size, s.segmentSize);
       if (scan.drop || grow) await ring.fsync(fd);
     }
     const committer = new GroupCommitter(
-      { dir, ring, dirFd, segment, end, nextLsn, segmentsCreated: created },
+      { dir, ring, dirFd, segment, end, nextLsn, segmentsCreated: created, space },
       s,
     );
     return new DurableLog(OPENING, dir, ring, { lockFd, dirFd }, committer, report);

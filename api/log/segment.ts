@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import { ChainError, errnoError } from '../../loop/errors';
 import type { Ring } from '../ring';
 import { SEGMENT_HEADER_SIZE, SPARE_NAME, encodeSegmentHeader, segmentName } from './format';
+import { skipDirSync } from './test-faults';
 
 export class Segment {
   /** Open fd once the segment exists, else -1 (planned). */
@@ -35,7 +36,7 @@ export function rootCause(err: unknown): unknown {
   return err instanceof ChainError ? err.cause : err;
 }
 
-const { ENOSPC } = os.constants.errno;
+const { ENOSPC, EOPNOTSUPP } = os.constants.errno;
 const ZERO_CHUNK = 1024 * 1024;
 /**
  * Zero writes in flight at once: 8 MiB of zeros in 1 MiB writes took 12-13 ms
@@ -93,6 +94,46 @@ async function zeroFillPaced(ring: Ring, fd: number, from: number, to: number): 
 }
 
 /**
+ * How a log's segments get their room: 'fallocate' (fallocate(2), then zeros), 'zero-fill'
+ * (zeros alone, where the file system has no fallocate: FUSE and NFS ones, among others) or
+ * 'none' (preallocate: false; segments grow with their records).
+ */
+export type Preallocation = 'fallocate' | 'zero-fill' | 'none';
+
+/** Reserves segment space; the first EOPNOTSUPP from fallocate switches it to zero-fill for good. */
+export class SegmentSpace {
+  constructor(public mode: Preallocation) {}
+
+  /** Finds out at open whether the file system has fallocate (on the first bytes of `fd`). */
+  async probe(ring: Ring, fd: number): Promise<void> {
+    if (this.mode !== 'fallocate') return;
+    try {
+      await ring.fallocate(fd, 0, 1);
+    } catch (err) {
+      if ((err as { errno?: number }).errno !== -EOPNOTSUPP) throw err;
+      this.mode = 'zero-fill';
+    }
+  }
+
+  /** Makes [from, to) of `fd` allocated zeros (nothing for 'none'); no sync. */
+  async reserve(ring: Ring, fd: number, from: number, to: number, paced = false): Promise<void> {
+    if (this.mode === 'none' || to <= from) return;
+    if (this.mode === 'fallocate') {
+      try {
+        await ring.fallocate(fd, from, to - from);
+      } catch (err) {
+        if ((err as { errno?: number }).errno !== -EOPNOTSUPP) throw err;
+        // Zeros written over the whole range reserve the blocks all the same, and later
+        // overwrites do not change the file's size: fdatasync still only flushes data.
+        this.mode = 'zero-fill';
+      }
+    }
+    if (paced) await zeroFillPaced(ring, fd, from, to);
+    else await zeroFill(ring, fd, from, to);
+  }
+}
+
+/**
  * Opens `temp` afresh and makes it `size` bytes of durable zeros (preallocated)
  * or an empty file; `paced` (the spare, prepared while appends go on) zero-fills
  * it in synced steps.
@@ -101,18 +142,15 @@ async function prepareFile(
   ring: Ring,
   temp: string,
   size: number,
-  preallocate: boolean,
+  space: SegmentSpace,
   header: Buffer | null,
   paced = false,
 ): Promise<number> {
   const fd = await ring.open(temp, 'w+', 0o644);
   try {
     if (header) await ring.write(fd, header, 0, header.length, 0);
-    if (preallocate && size > SEGMENT_HEADER_SIZE) {
-      await ring.fallocate(fd, 0, size);
-      const from = header ? header.length : 0;
-      if (paced) await zeroFillPaced(ring, fd, from, size);
-      else await zeroFill(ring, fd, from, size);
+    if (space.mode !== 'none' && size > SEGMENT_HEADER_SIZE) {
+      await space.reserve(ring, fd, header ? header.length : 0, size, paced);
     }
     await ring.fsync(fd);
     return fd;
@@ -127,18 +165,24 @@ async function discard(ring: Ring, fd: number, temp: string): Promise<void> {
   await ring.unlink(temp).catch(() => undefined);
 }
 
+/** Renames a prepared segment into place and syncs the directory that holds both names. */
+async function renameDurably(ring: Ring, from: string, to: string, dirFd: number): Promise<void> {
+  if (skipDirSync) await ring.rename(from, to);
+  else await ring.chain().rename(from, to).fsync(dirFd).run();
+}
+
 /** Creates `seg` from nothing: the slow path, used for a new log and when no spare is ready. */
 export async function createSegment(
   ring: Ring,
   seg: Segment,
   dirFd: number,
   size: number,
-  preallocate: boolean,
+  space: SegmentSpace,
 ): Promise<void> {
   const temp = `${seg.path}.tmp`;
-  const fd = await prepareFile(ring, temp, size, preallocate, encodeSegmentHeader(seg.base));
+  const fd = await prepareFile(ring, temp, size, space, encodeSegmentHeader(seg.base));
   try {
-    await ring.chain().rename(temp, seg.path).fsync(dirFd).run();
+    await renameDurably(ring, temp, seg.path, dirFd);
   } catch (err) {
     await discard(ring, fd, temp);
     throw rootCause(err);
@@ -161,9 +205,10 @@ export class SpareSegment {
     private readonly ring: Ring,
     dir: string,
     size: number,
+    space: SegmentSpace,
   ) {
     this.temp = path.join(dir, SPARE_NAME);
-    this.ready = prepareFile(ring, this.temp, size, true, null, true).catch(() => -1);
+    this.ready = prepareFile(ring, this.temp, size, space, null, true).catch(() => -1);
   }
 
   /**
@@ -178,7 +223,7 @@ export class SpareSegment {
     const header = encodeSegmentHeader(seg.base);
     try {
       await this.ring.chain().write(fd, header, 0, header.length, 0).fdatasync(fd).run();
-      await this.ring.chain().rename(this.temp, seg.path).fsync(dirFd).run();
+      await renameDurably(this.ring, this.temp, seg.path, dirFd);
     } catch (err) {
       await discard(this.ring, fd, this.temp);
       throw rootCause(err);

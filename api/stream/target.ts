@@ -5,9 +5,10 @@
 // the descriptor's own position.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { syncNewEntries } from '../dir-sync';
 import type { Ring } from '../ring';
 
-const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND } = fs.constants;
+const { O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_APPEND } = fs.constants;
 
 export interface Target {
   fd: number;
@@ -28,10 +29,13 @@ export async function openTarget(
   mode: number,
   mkdir: boolean,
 ): Promise<Target> {
-  if (mkdir) await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const made = mkdir ? await fs.promises.mkdir(path.dirname(file), { recursive: true }) : undefined;
   // No O_APPEND: the kernel would ignore the offsets of positional writes.
-  const fd = await ring.open(file, O_WRONLY | O_CREAT | (append ? 0 : O_TRUNC), mode);
+  const { fd, created } = await openCreating(ring, file, O_WRONLY | (append ? 0 : O_TRUNC), mode);
   try {
+    // A new file's directory entry is durable only once its directory is synced: without that,
+    // a power cut takes the file, synced data and all.
+    if (created) await syncNewEntries(ring, file, made);
     const st = await ring.stat(fd);
     const regular = st.isFile();
     return {
@@ -45,6 +49,27 @@ export async function openTarget(
     await ring.close(fd).catch(() => undefined);
     throw err;
   }
+}
+
+/** Opens `file`, creating it if missing; says whether this call created it. */
+async function openCreating(
+  ring: Ring,
+  file: string,
+  flags: number,
+  mode: number,
+): Promise<{ fd: number; created: boolean }> {
+  try {
+    return { fd: await ring.open(file, flags | O_CREAT | O_EXCL, mode), created: true };
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EEXIST') throw err;
+  }
+  try {
+    return { fd: await ring.open(file, flags, mode), created: false };
+  } catch (err) {
+    // Removed in between, or a dangling symlink: create it (and count it as new).
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+  }
+  return { fd: await ring.open(file, flags | O_CREAT, mode), created: true };
 }
 
 /** Inspects a descriptor the caller opened (synchronously: it is known at construction). */
