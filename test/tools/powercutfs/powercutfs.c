@@ -99,9 +99,7 @@ static struct {
 // helpers
 
 /** Path relative to the backing directory ("." for the root). */
-static const char* rel(const char* path) {
-  return path[1] ? path + 1 : ".";
-}
+static const char* rel(const char* path) { return path[1] ? path + 1 : "."; }
 
 static int hidden(const char* path) {
   size_t n = strlen("/" STORE);
@@ -152,9 +150,7 @@ static uint64_t rng(void) {
   rng_state ^= rng_state >> 27;
   return rng_state * 2685821657736338717ULL;
 }
-static double rng_unit(void) {
-  return (double)(rng() >> 11) / 9007199254740992.0;
-}
+static double rng_unit(void) { return (double)(rng() >> 11) / 9007199254740992.0; }
 
 static void rmtree_at(int dfd, const char* name) {
   int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -838,10 +834,8 @@ static int pc_fsync(const char* path, int datasync, struct fuse_file_info* fi) {
   if (fstat((int)fi->fh, &st) < 0) LEAVE(-errno);
   struct file_rec* f = file_find(st.st_ino);
   if (f) file_forget(f);  // everything written so far is now durable
-  if (datasync)
-    count.fdatasyncs++;
-  else
-    count.fsyncs++;
+  if (datasync) count.fdatasyncs++;
+  else count.fsyncs++;
   LEAVE(0);
 }
 
