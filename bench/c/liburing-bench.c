@@ -337,8 +337,11 @@ static void append_durable(struct run *r, int fd) {
   }
 }
 
+// Reserves `bytes` with fallocate(2), writes zeros over them and syncs: the
+// state DurableLog gives a new segment and the Node peers give their file.
 static void prezero(int fd, uint64_t bytes) {
   static char zeros[SEQ_CHUNK];
+  if (fallocate(fd, 0, 0, (off_t)bytes) != 0) die("fallocate", errno);
   for (uint64_t at = 0; at < bytes; at += SEQ_CHUNK) {
     if (pwrite(fd, zeros, SEQ_CHUNK, (off_t)at) != (ssize_t)SEQ_CHUNK) die("pwrite", errno);
   }
@@ -445,9 +448,11 @@ int main(int argc, char **argv) {
     if (fd < 0) die(path, errno);
     // The best case for a log: blocks written (zeros) and synced before the
     // run, so each fdatasync flushes data without a journal commit for new
-    // blocks or a growing size. Sized for 100 MB/s of records.
-    prezero(fd, (uint64_t)((o.warmup + o.seconds) * 100e6));
-    // The clock starts after the set-up: writing 200 MB can take longer than the whole window.
+    // blocks or a growing size. As big as the Node systems' segment (256 MiB),
+    // or enough for 100 MB/s of records in a longer run.
+    const uint64_t segment = 256u << 20, needed = (uint64_t)((o.warmup + o.seconds) * 100e6);
+    prezero(fd, needed > segment ? needed : segment);
+    // Warm-up and measuring start once the file is ready, as in the Node runs.
     r.warm_end = now_ns() + (uint64_t)(o.warmup * 1e9);
     r.end = r.warm_end + (uint64_t)(o.seconds * 1e9);
     append_durable(&r, fd);
