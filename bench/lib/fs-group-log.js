@@ -1,5 +1,6 @@
 // The durable log's group-commit algorithm on Node's fs, for comparison: the
-// same record format (8-byte header with CRC32C, built into one batch buffer),
+// same record format (8-byte header with CRC32C, computed by the log's own
+// function, built into one batch buffer),
 // the same batching (appends made while a batch is in flight form the next
 // batch), one write + one fdatasync per batch, one batch in flight. Only the
 // I/O path differs: fs.promises FileHandle or callback fs (both on libuv's
@@ -8,7 +9,8 @@
 'use strict';
 
 const fs = require('node:fs');
-const { crc32c } = require('@node-rs/crc32');
+// The log's own record checksum, so that only the I/O path differs.
+const { recordCrc } = require('../../dist/api/log/format.js');
 
 const HEADER = 8;
 
@@ -58,8 +60,7 @@ class FsGroupLog {
       const arena = b.arena;
       putU32(arena, off + 4, size);
       arena.set(payload, off + HEADER);
-      const view = new Uint8Array(arena.buffer, arena.byteOffset + off + 4, size - 4);
-      putU32(arena, off, crc32c(view, this.nextLsn % 0x100000000));
+      putU32(arena, off, recordCrc(arena, off, size, this.nextLsn));
       this.nextLsn++;
       b.used += size;
       b.count++;
