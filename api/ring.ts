@@ -40,7 +40,7 @@ export interface RingOptions {
   cqEntries?: number;
   /** 'auto' (default) uses io_uring when it works, else node:fs. */
   backend?: 'auto' | 'io_uring' | 'fs';
-  /** Kernel submission thread (IORING_SETUP_SQPOLL). Off by default: see the README. */
+  /** Kernel submission thread (IORING_SETUP_SQPOLL). Off by default: see docs/security.md. */
   sqpoll?: boolean | { idleMs: number };
   /** Size of the direct-descriptor table used by chain.open(). Default 256. */
   directFiles?: number;
