@@ -27,10 +27,11 @@ export function stageChain(b: UringBackend, run: ChainRun): boolean {
   let end = first;
   while (end < lastOp && !run.reqs[end].kind.failKeepsLink) end++;
   // A ChainFile released while the chain ran (ring.close() of it between two segments): its
-  // table slot may belong to another file by now, so the op must not reach the kernel.
+  // table slot may belong to another file by now, so the op must not reach the kernel. A file
+  // this chain opens has no slot before the first segment is staged, and is not closed.
   for (let i = first; i <= end; i++) {
     const file = run.reqs[i].file;
-    if (!file || file.index >= 0) continue;
+    if (!file || file.index >= 0 || !file.closed) continue;
     if (i > first) {
       end = i - 1;
       break;
