@@ -189,6 +189,9 @@ async function runOnce(workload, system, prepared, shared) {
       }));
     }
     const result = JSON.parse(stdout.trim().split('\n').pop());
+    if (system === 'bun' && !String(result.runtime).startsWith('bun ')) {
+      throw new Error(`the bun system ran on ${result.runtime}`);
+    }
     // Checks of what the run left behind, the same for every system.
     if (workload.afterRun) workload.afterRun(dir, result, prepared);
     return result;

@@ -36,7 +36,8 @@ async function main() {
   const result = await workload.run(values.system, ctx);
   const { ring, ...rest } = result;
   const added = newThreads(threadsAtStart, threadNames());
-  const out = { ...rest, helperThreads: added.length, newThreads: added };
+  const runtime = process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.version}`;
+  const out = { ...rest, helperThreads: added.length, newThreads: added, runtime };
   if (out.opsPerEnter === undefined && ring && ring.enterCalls > 0) {
     out.opsPerEnter = ring.sqesSubmitted / ring.enterCalls;
   }
