@@ -5,7 +5,7 @@
 //
 //   npm run bench [-- --quick] [--json FILE] [--only w1,w2] [--systems s1,s2] [--reps N]
 //                 [--node 24]   (runs it all under that Node: scripts/node-runtime.mjs)
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { parseArgs, promisify } from 'node:util';
 import Table from 'cli-table3';
 
 import { nodeBinary, envFor } from '../scripts/node-runtime.mjs';
+import { bunBinary } from './lib/bun-runtime.mjs';
 import { renderChart } from './lib/chart.mjs';
 
 const require = createRequire(import.meta.url);
@@ -34,11 +35,18 @@ const ORDER = [
   'write4k-fdatasync-qd64',
   'append256-durable-64p',
   'seqwrite-1m',
+  'readfile-4k-qd64',
+  'writefile-4k-qd64',
+  'stat-qd64',
+  'copyfile-1m',
+  'filehandle-read4k-qd64',
   'logger-lines',
   'tcp-echo-64c',
 ];
 /** Node systems that also run in a child with libuv's own io_uring path switched on. */
 const WITH_LIBUV_URING = new Set(['fs-promises', 'fs-callback']);
+/** The systems whose results carry the thread census (uring-loop's own, in this process). */
+const OURS = new Set(['uring-loop', 'uring-loop/fs']);
 
 const { values: args } = parseArgs({
   options: {
@@ -100,9 +108,40 @@ function loadWorkloads() {
 /** The fs-*-uring systems only mean something where libuv still runs fs calls on io_uring. */
 const libuvUring = libuvFsUsesIoUring();
 
+/**
+ * Systems that may be missing here, each asked once: null when it can run,
+ * else why not. `uring-loop/fs` is loaded by its package name, as a program
+ * would; `bun` is fetched into a cache on first use (bench/lib/bun-runtime.mjs).
+ */
+const missing = new Map();
+let bun = null;
+function whyMissing(system) {
+  if (!missing.has(system)) {
+    let why = null;
+    try {
+      if (system === 'uring-loop/fs') {
+        execFileSync(process.execPath, ['-e', "require('uring-loop/fs')"], {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+      } else if (system === 'bun') {
+        bun = bunBinary();
+      }
+    } catch (err) {
+      const text = String(err.stderr || err.message || err);
+      why = (text.match(/^(\w*Error\b.*|npm (ERR|error).*)$/m)?.[0] ?? text.split('\n')[0]).trim();
+    }
+    missing.set(system, why);
+    if (why) console.log(`${system} left out: ${why}`);
+  }
+  return missing.get(system);
+}
+
 function systemsOf(workload) {
   const out = [];
   for (const s of workload.systems) {
+    const optional = s === 'uring-loop/fs' || s === 'bun';
+    if (optional && (!onlySystems || onlySystems.has(s)) && whyMissing(s)) continue;
     out.push(s);
     if (libuvUring && WITH_LIBUV_URING.has(s)) out.push(`${s}-uring`);
   }
@@ -113,6 +152,8 @@ function systemsOf(workload) {
 async function runOnce(workload, system, prepared, shared) {
   const dir = fs.mkdtempSync(path.join(shared, 'run-'));
   try {
+    // Files every system of the workload gets alike, made before its process starts.
+    if (workload.beforeRun) workload.beforeRun(dir, prepared);
     let stdout;
     if (system === 'c-liburing' && workload.c) {
       const cArgs = workload.cArgs ? workload.cArgs(prepared, { dir, quick }) : [];
@@ -140,12 +181,20 @@ async function runOnce(workload, system, prepared, shared) {
         String(warmup),
       ];
       if (quick) childArgs.push('--quick');
-      ({ stdout } = await run(process.execPath, childArgs, {
+      // Bun runs the fs-promises code of the workload.
+      if (base === 'bun') childArgs[childArgs.indexOf('--system') + 1] = 'fs-promises';
+      ({ stdout } = await run(base === 'bun' ? bun : process.execPath, childArgs, {
         env: { ...process.env, UV_USE_IO_URING: libuvUring ? '1' : '0' },
         maxBuffer: 1 << 20,
       }));
     }
-    return JSON.parse(stdout.trim().split('\n').pop());
+    const result = JSON.parse(stdout.trim().split('\n').pop());
+    if (system === 'bun' && !String(result.runtime).startsWith('bun ')) {
+      throw new Error(`the bun system ran on ${result.runtime}`);
+    }
+    // Checks of what the run left behind, the same for every system.
+    if (workload.afterRun) workload.afterRun(dir, result, prepared);
+    return result;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -176,7 +225,7 @@ function summarize(workload, system, runs) {
     opsPerEnter: median(runs.map((r) => r.opsPerEnter)),
     cpuUsPerOp: median(runs.map((r) => (r.cpuUs != null ? r.cpuUs / r.ops : null))),
     helperThreads:
-      system === 'uring-loop' && !workload.outOfProcess
+      OURS.has(system) && !workload.outOfProcess
         ? Math.max(...runs.map((r) => r.helperThreads ?? 0))
         : undefined,
     reps: runs.length,
@@ -201,7 +250,7 @@ function markdown(report) {
     const base = report.results.find(
       (b) => b.workload === r.workload && b.system === 'fs-promises',
     );
-    const name = r.system === 'uring-loop' ? '**uring-loop**' : r.system;
+    const name = OURS.has(r.system) ? `**${r.system}**` : r.system;
     lines.push(
       `| ${r.workload} | ${name} | ${fmt(r.opsPerSec)} | ${fmt(r.spreadPct, 1)} | ${fmt(r.mbPerSec, 1)} | ` +
         `${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${fmt(r.opsPerEnter, 1)} | ${fmt(r.cpuUsPerOp, 2)} | ` +

@@ -1,7 +1,10 @@
 'use strict';
 // Runs one workload on one system in this process and prints its result as
 // one JSON line. The parent (bench/index.mjs) starts a fresh process per run.
-//   node bench/run-one.js --workload NAME --system NAME --dir DIR --shared DIR [--quick]
+//   node bench/run-one.js --workload NAME --system NAME --dir DIR [--prepared JSON] [--quick]
+// Bun runs it too (the `bun` system): nothing here needs Node beyond the
+// node: modules Bun provides, and the library is loaded only by the workloads
+// that use it.
 const { parseArgs } = require('node:util');
 const path = require('node:path');
 const { threadNames, newThreads } = require('./lib/threads');
@@ -21,18 +24,20 @@ async function main() {
     },
   });
   const workload = require(path.join(__dirname, 'workloads', `${values.workload}.js`));
-  const lib = require('../dist/api/index.js');
   const ctx = {
     dir: values.dir,
     quick: values.quick,
-    lib,
+    get lib() {
+      return require('../dist/api/index.js');
+    },
     prepared: JSON.parse(values.prepared),
     timing: { warmupMs: Number(values.warmup) * 1000, seconds: Number(values.seconds) },
   };
   const result = await workload.run(values.system, ctx);
   const { ring, ...rest } = result;
   const added = newThreads(threadsAtStart, threadNames());
-  const out = { ...rest, helperThreads: added.length, newThreads: added };
+  const runtime = process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.version}`;
+  const out = { ...rest, helperThreads: added.length, newThreads: added, runtime };
   if (out.opsPerEnter === undefined && ring && ring.enterCalls > 0) {
     out.opsPerEnter = ring.sqesSubmitted / ring.enterCalls;
   }

@@ -2,7 +2,8 @@
 // systems, done with liburing directly from one thread. Prints one JSON line:
 //   {"ops":N,"bytes":N,"elapsedNs":N,"cpuUs":N,"p50Us":x,"p99Us":x,"opsPerEnter":x}
 //
-// usage: uring_loop_bench WORKLOAD --file PATH --dir DIR --seconds S --warmup S [--total BYTES]
+// usage: uring_loop_bench WORKLOAD --file PATH [--file2 PATH] --dir DIR --seconds S --warmup S
+//                         [--total BYTES]
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@
 struct options {
   const char *workload;
   const char *file;
+  const char *file2;
   const char *dir;
   double seconds;
   double warmup;
@@ -382,12 +384,364 @@ static void seqwrite(struct run *r, const char *dir, uint64_t total) {
 }
 
 // ---------------------------------------------------------------------------
+// Whole-file workloads on a set of 2000 small files (bench/lib/file-set.js
+// makes the set and has the same formulas). Each call is one linked chain on
+// direct descriptors: chain w of the 64 in flight opens into fixed slot w, so
+// the ops after the open can name the file before it exists.
+
+#define SET_FILES 2000
+#define READFILE_MAX (64u << 10)  // readfile reads "up to" this much
+#define WRITEFILE_BYTES 4096
+#define COPY_BYTES (1u << 20)
+#define COPY_CHUNK (256u << 10)
+#define COPY_PROBE 16
+
+enum { OP_OPEN = 1, OP_READ, OP_WRITE, OP_CLOSE, OP_STATX, OP_OPEN2, OP_CLOSE2 };
+#define UD(kind, w) (((uint64_t)(kind) << 32) | (w))
+
+static unsigned set_file_size(unsigned i) { return 3584 + (i * 397) % 1025; }
+
+static void put_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+// A file of the set as prepared: its index, then a pattern of the index and the offset.
+static uint8_t *set_original(unsigned i) {
+  const unsigned size = set_file_size(i);
+  uint8_t *buf = malloc(size);
+  if (!buf) die("malloc", ENOMEM);
+  for (unsigned j = 0; j < size; j++) buf[j] = (uint8_t)(i * 31 + j * 7);
+  put_u32(buf, i);
+  return buf;
+}
+
+// What writefile writes to file i: its index, the pass (set before each
+// write), then a pattern of the index.
+static uint8_t *set_written(unsigned i) {
+  uint8_t *buf = malloc(WRITEFILE_BYTES);
+  if (!buf) die("malloc", ENOMEM);
+  for (unsigned j = 8; j < WRITEFILE_BYTES; j++) buf[j] = (uint8_t)((i * 13 + j * 5) ^ 0xa5);
+  put_u32(buf, i);
+  put_u32(buf + 4, 0);
+  return buf;
+}
+
+static char **set_paths(const char *dir) {
+  if (!dir) die("--dir is required", EINVAL);
+  char **paths = calloc(SET_FILES, sizeof(char *));
+  if (!paths) die("calloc", ENOMEM);
+  for (unsigned i = 0; i < SET_FILES; i++) {
+    if (asprintf(&paths[i], "%s/f%04u", dir, i) < 0) die("asprintf", ENOMEM);
+  }
+  return paths;
+}
+
+static void register_slots(struct run *r, unsigned n) {
+  const int ret = io_uring_register_files_sparse(&r->ring, n);
+  if (ret < 0) die("io_uring_register_files_sparse", ret);
+}
+
+// One chain's completions: counts the ops and the latency of a finished call.
+static void call_done(struct run *r, uint64_t start, unsigned n, uint64_t bytes) {
+  if ((n & 15) == 0) sample(r, start);
+  if (r->measuring) {
+    r->ops++;
+    r->bytes += bytes;
+  }
+}
+
+// readFile: openat into slot w -> read up to READFILE_MAX -> close. The read
+// is hard-linked, so its short result (the normal case: the file is smaller)
+// does not cancel the close.
+static void queue_readfile(struct run *r, char **paths, unsigned w, unsigned i, char *buf) {
+  struct io_uring_sqe *sqe = sqe_or_die(r);
+  io_uring_prep_openat_direct(sqe, AT_FDCWD, paths[i], O_RDONLY, 0, w);
+  sqe->flags |= IOSQE_IO_LINK;
+  sqe->user_data = UD(OP_OPEN, w);
+  sqe = sqe_or_die(r);
+  io_uring_prep_read(sqe, (int)w, buf, READFILE_MAX, 0);
+  sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+  sqe->user_data = UD(OP_READ, w);
+  sqe = sqe_or_die(r);
+  io_uring_prep_close_direct(sqe, w);
+  sqe->user_data = UD(OP_CLOSE, w);
+}
+
+static void readfile_qd64(struct run *r, const char *dir) {
+  char **paths = set_paths(dir);
+  uint8_t *expected[SET_FILES];
+  for (unsigned i = 0; i < SET_FILES; i++) expected[i] = set_original(i);
+  register_slots(r, DEPTH);
+  static char *bufs[DEPTH];
+  unsigned file[DEPTH];
+  int got[DEPTH];
+  uint64_t starts[DEPTH];
+  unsigned seq = 0, n = 0;
+  for (unsigned w = 0; w < DEPTH; w++) {
+    if (posix_memalign((void **)&bufs[w], BLOCK, READFILE_MAX)) die("alloc", ENOMEM);
+    file[w] = seq++ % SET_FILES;
+    starts[w] = now_ns();
+    queue_readfile(r, paths, w, file[w], bufs[w]);
+  }
+  while (running(r)) {
+    enter(r);
+    struct io_uring_cqe *cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&r->ring, head, cqe) {
+      seen++;
+      const unsigned w = (unsigned)cqe->user_data, kind = (unsigned)(cqe->user_data >> 32);
+      if (cqe->res < 0)
+        die(kind == OP_OPEN ? "openat" : kind == OP_READ ? "read" : "close", cqe->res);
+      if (kind == OP_READ) got[w] = cqe->res;
+      if (kind != OP_CLOSE) continue;
+      const unsigned i = file[w], size = set_file_size(i);
+      if ((unsigned)got[w] != size) {
+        fprintf(stderr, "uring_loop_bench: %s: read %d bytes, not its %u\n", paths[i], got[w],
+                size);
+        exit(1);
+      }
+      if (memcmp(bufs[w], expected[i], size) != 0) {
+        fprintf(stderr, "uring_loop_bench: %s: read other bytes than its content\n", paths[i]);
+        exit(1);
+      }
+      call_done(r, starts[w], ++n, size);
+      file[w] = seq++ % SET_FILES;
+      starts[w] = now_ns();
+      queue_readfile(r, paths, w, file[w], bufs[w]);
+    }
+    io_uring_cq_advance(&r->ring, seen);
+  }
+}
+
+// Ends the measured part, then waits for the `cqes` completions still due: the
+// parent checks the files the chains in flight write (the Node systems'
+// workers finish their calls in flight too).
+static void drain(struct run *r, unsigned cqes) {
+  r->t1 = now_ns();
+  r->c1 = cpu_us();
+  while (cqes > 0) {
+    enter(r);
+    struct io_uring_cqe *cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&r->ring, head, cqe) {
+      seen++;
+      if (cqe->res < 0) die("a call in flight at the end", cqe->res);
+    }
+    io_uring_cq_advance(&r->ring, seen);
+    cqes -= seen;
+  }
+}
+
+// writeFile: openat O_WRONLY|O_CREAT|O_TRUNC into slot w -> write 4 KiB -> close.
+static void queue_writefile(struct run *r, char **paths, unsigned w, unsigned i, uint8_t *buf) {
+  struct io_uring_sqe *sqe = sqe_or_die(r);
+  io_uring_prep_openat_direct(sqe, AT_FDCWD, paths[i], O_WRONLY | O_CREAT | O_TRUNC, 0666, w);
+  sqe->flags |= IOSQE_IO_LINK;
+  sqe->user_data = UD(OP_OPEN, w);
+  sqe = sqe_or_die(r);
+  io_uring_prep_write(sqe, (int)w, buf, WRITEFILE_BYTES, 0);
+  sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+  sqe->user_data = UD(OP_WRITE, w);
+  sqe = sqe_or_die(r);
+  io_uring_prep_close_direct(sqe, w);
+  sqe->user_data = UD(OP_CLOSE, w);
+}
+
+// Chain w writes files w, w + 64, w + 128, ... in turn, each write carrying
+// the pass over them, as the Node systems do; the parent checks the files.
+static void writefile_qd64(struct run *r, const char *dir) {
+  char **paths = set_paths(dir);
+  uint8_t *content[SET_FILES];
+  for (unsigned i = 0; i < SET_FILES; i++) content[i] = set_written(i);
+  register_slots(r, DEPTH);
+  unsigned k[DEPTH], file[DEPTH], n = 0, due = 0;
+  uint64_t starts[DEPTH];
+  for (unsigned w = 0; w < DEPTH; w++) {
+    k[w] = 0;
+    const unsigned count = (SET_FILES - w + DEPTH - 1) / DEPTH;
+    file[w] = w + DEPTH * (k[w] % count);
+    put_u32(content[file[w]] + 4, k[w] / count);
+    k[w]++;
+    starts[w] = now_ns();
+    queue_writefile(r, paths, w, file[w], content[file[w]]);
+    due += 3;
+  }
+  while (running(r)) {
+    enter(r);
+    struct io_uring_cqe *cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&r->ring, head, cqe) {
+      seen++;
+      const unsigned w = (unsigned)cqe->user_data, kind = (unsigned)(cqe->user_data >> 32);
+      if (cqe->res < 0)
+        die(kind == OP_OPEN ? "openat" : kind == OP_WRITE ? "write" : "close", cqe->res);
+      if (kind == OP_WRITE && cqe->res != WRITEFILE_BYTES) die("short write", EIO);
+      if (kind != OP_CLOSE) continue;
+      call_done(r, starts[w], ++n, WRITEFILE_BYTES);
+      const unsigned count = (SET_FILES - w + DEPTH - 1) / DEPTH;
+      file[w] = w + DEPTH * (k[w] % count);
+      put_u32(content[file[w]] + 4, k[w] / count);
+      k[w]++;
+      starts[w] = now_ns();
+      queue_writefile(r, paths, w, file[w], content[file[w]]);
+      due += 3;
+    }
+    io_uring_cq_advance(&r->ring, seen);
+    due -= seen;
+  }
+  drain(r, due);
+}
+
+// stat: statx with what libuv asks for stat(2) (basic stats and birth time).
+static void stat_qd64(struct run *r, const char *dir) {
+  char **paths = set_paths(dir);
+  static struct statx stx[DEPTH];
+  unsigned file[DEPTH], seq = 0, n = 0;
+  uint64_t starts[DEPTH];
+  for (unsigned w = 0; w < DEPTH; w++) {
+    file[w] = seq++ % SET_FILES;
+    starts[w] = now_ns();
+    struct io_uring_sqe *sqe = sqe_or_die(r);
+    io_uring_prep_statx(sqe, AT_FDCWD, paths[file[w]], 0, STATX_BASIC_STATS | STATX_BTIME, &stx[w]);
+    sqe->user_data = w;
+  }
+  while (running(r)) {
+    enter(r);
+    struct io_uring_cqe *cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&r->ring, head, cqe) {
+      seen++;
+      const unsigned w = (unsigned)cqe->user_data;
+      if (cqe->res < 0) die("statx", cqe->res);
+      if (!S_ISREG(stx[w].stx_mode) || stx[w].stx_size != set_file_size(file[w])) {
+        fprintf(stderr, "uring_loop_bench: %s: statx gave size %llu\n", paths[file[w]],
+                (unsigned long long)stx[w].stx_size);
+        exit(1);
+      }
+      call_done(r, starts[w], ++n, 0);
+      file[w] = seq++ % SET_FILES;
+      starts[w] = now_ns();
+      struct io_uring_sqe *sqe = sqe_or_die(r);
+      io_uring_prep_statx(sqe, AT_FDCWD, paths[file[w]], 0, STATX_BASIC_STATS | STATX_BTIME,
+                          &stx[w]);
+      sqe->user_data = w;
+    }
+    io_uring_cq_advance(&r->ring, seen);
+  }
+}
+
+static uint8_t *read_whole(const char *path, size_t size) {
+  uint8_t *buf = malloc(size);
+  if (!buf) die("malloc", ENOMEM);
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die(path, errno);
+  if (pread(fd, buf, size, 0) != (ssize_t)size) die(path, EIO);
+  close(fd);
+  return buf;
+}
+
+// Reads 16 bytes back at the start, at a moving offset and at the end of the
+// destination (and that it ends there), as the Node systems' harness does.
+static void probe_copy(const char *dest, const uint8_t *want, unsigned n) {
+  const uint64_t at[3] = {0, (uint64_t)((n * 65537u) % (COPY_BYTES / COPY_PROBE)) * COPY_PROBE,
+                          COPY_BYTES - COPY_PROBE};
+  uint8_t buf[2 * COPY_PROBE];
+  const int fd = open(dest, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die(dest, errno);
+  for (unsigned p = 0; p < 3; p++) {
+    const ssize_t got = pread(fd, buf, sizeof(buf), (off_t)at[p]);
+    const uint64_t left = COPY_BYTES - at[p];
+    const ssize_t wanted = (ssize_t)(left < sizeof(buf) ? left : sizeof(buf));
+    if (got != wanted || memcmp(buf, want + at[p], (size_t)got) != 0) {
+      fprintf(stderr, "uring_loop_bench: %s differs from its source at %llu\n", dest,
+              (unsigned long long)at[p]);
+      exit(1);
+    }
+  }
+  close(fd);
+}
+
+// copyFile: open the source into slot 0 -> create the destination into slot 1
+// -> read/write 256 KiB chunks through one buffer -> close both, one chain,
+// one call at a time. Before each copy the previous destination is unlinked,
+// as the Node systems' harness does (bench/workloads/copyfile-1m.js).
+static void copyfile_1m(struct run *r, const char *src0, const char *src1, const char *dir) {
+  if (!src0 || !src1 || !dir) die("--file, --file2 and --dir are required", EINVAL);
+  const char *src[2] = {src0, src1};
+  uint8_t *want[2] = {read_whole(src0, COPY_BYTES), read_whole(src1, COPY_BYTES)};
+  char *dest;
+  if (asprintf(&dest, "%s/copy-dest.bin", dir) < 0) die("asprintf", ENOMEM);
+  char *buf;
+  if (posix_memalign((void **)&buf, BLOCK, COPY_CHUNK)) die("alloc", ENOMEM);
+  register_slots(r, 2);
+  const unsigned sqes = 2 + 2 * (COPY_BYTES / COPY_CHUNK) + 2;
+  for (unsigned n = 0; running(r); n++) {
+    if (n > 0 && unlink(dest) != 0) die("unlink", errno);
+    const uint64_t start = now_ns();
+    struct io_uring_sqe *sqe = sqe_or_die(r);
+    io_uring_prep_openat_direct(sqe, AT_FDCWD, src[n % 2], O_RDONLY, 0, 0);
+    sqe->flags |= IOSQE_IO_LINK;
+    sqe->user_data = UD(OP_OPEN, 0);
+    sqe = sqe_or_die(r);
+    io_uring_prep_openat_direct(sqe, AT_FDCWD, dest, O_WRONLY | O_CREAT | O_TRUNC, 0644, 1);
+    sqe->flags |= IOSQE_IO_LINK;
+    sqe->user_data = UD(OP_OPEN2, 1);
+    for (unsigned off = 0; off < COPY_BYTES; off += COPY_CHUNK) {
+      sqe = sqe_or_die(r);
+      io_uring_prep_read(sqe, 0, buf, COPY_CHUNK, off);
+      sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_LINK;
+      sqe->user_data = UD(OP_READ, off / COPY_CHUNK);
+      sqe = sqe_or_die(r);
+      io_uring_prep_write(sqe, 1, buf, COPY_CHUNK, off);
+      // The last write is hard-linked: the closes run whatever its result.
+      sqe->flags |=
+          IOSQE_FIXED_FILE | (off + COPY_CHUNK < COPY_BYTES ? IOSQE_IO_LINK : IOSQE_IO_HARDLINK);
+      sqe->user_data = UD(OP_WRITE, off / COPY_CHUNK);
+    }
+    sqe = sqe_or_die(r);
+    io_uring_prep_close_direct(sqe, 1);
+    sqe->flags |= IOSQE_IO_HARDLINK;
+    sqe->user_data = UD(OP_CLOSE2, 1);
+    sqe = sqe_or_die(r);
+    io_uring_prep_close_direct(sqe, 0);
+    sqe->user_data = UD(OP_CLOSE, 0);
+    for (unsigned done = 0; done < sqes;) {
+      enter(r);
+      struct io_uring_cqe *cqe;
+      unsigned head, seen = 0;
+      io_uring_for_each_cqe(&r->ring, head, cqe) {
+        seen++;
+        const unsigned kind = (unsigned)(cqe->user_data >> 32);
+        if (cqe->res < 0)
+          die(kind == OP_READ ? "read" : kind == OP_WRITE ? "write" : "open/close", cqe->res);
+        if ((kind == OP_READ || kind == OP_WRITE) && cqe->res != (int)COPY_CHUNK) {
+          die("short read/write", EIO);
+        }
+      }
+      io_uring_cq_advance(&r->ring, seen);
+      done += seen;
+    }
+    probe_copy(dest, want[n % 2], n);
+    sample(r, start);
+    if (r->measuring) {
+      r->ops++;
+      r->bytes += COPY_BYTES;
+    }
+  }
+  free(dest);
+  free(buf);
+}
+
+// ---------------------------------------------------------------------------
 
 static void parse(int argc, char **argv, struct options *o) {
   if (argc < 2) {
     fprintf(stderr,
-            "usage: uring_loop_bench WORKLOAD --file PATH --dir DIR --seconds S --warmup S "
-            "[--total BYTES]\n");
+            "usage: uring_loop_bench WORKLOAD --file PATH [--file2 PATH] --dir DIR --seconds S "
+            "--warmup S [--total BYTES]\n");
     exit(2);
   }
   o->workload = argv[1];
@@ -396,6 +750,7 @@ static void parse(int argc, char **argv, struct options *o) {
   o->total = 256u << 20;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--file")) o->file = argv[i + 1];
+    else if (!strcmp(argv[i], "--file2")) o->file2 = argv[i + 1];
     else if (!strcmp(argv[i], "--dir")) o->dir = argv[i + 1];
     else if (!strcmp(argv[i], "--seconds")) o->seconds = atof(argv[i + 1]);
     else if (!strcmp(argv[i], "--warmup")) o->warmup = atof(argv[i + 1]);
@@ -470,6 +825,14 @@ int main(int argc, char **argv) {
     r.t0 = now_ns();
     r.c0 = cpu_us();
     seqwrite(&r, o.dir, o.total);
+  } else if (!strcmp(w, "readfile-4k-qd64")) {
+    readfile_qd64(&r, o.dir);
+  } else if (!strcmp(w, "writefile-4k-qd64")) {
+    writefile_qd64(&r, o.dir);
+  } else if (!strcmp(w, "stat-qd64")) {
+    stat_qd64(&r, o.dir);
+  } else if (!strcmp(w, "copyfile-1m")) {
+    copyfile_1m(&r, o.file, o.file2, o.dir);
   } else {
     fprintf(stderr, "uring_loop_bench: unknown workload %s\n", w);
     return 2;

@@ -5,17 +5,24 @@ const { cachedFile } = require('./files');
 const { FloorRing } = require('./floor-ring');
 const { BLOCK, offsets } = require('./offsets');
 const { Phase, promisePool, callbackPool, syncLoop } = require('./phase');
+const { uringFs, uringFsRing } = require('./fs-systems');
 
 const FILE_BYTES = 64 << 20;
 
-function read4k(depth) {
-  const systems = ['uring-loop', 'fs-promises', 'fs-callback'];
+/**
+ * `fileHandle`: the variant that compares uring-loop/fs's FileHandle.read
+ * with ring.read (and fs.promises' FileHandle.read), without the C reference.
+ */
+function read4k(depth, { fileHandle = false } = {}) {
+  const systems = fileHandle
+    ? ['uring-loop/fs', 'uring-loop', 'fs-promises']
+    : ['uring-loop', 'fs-promises', 'fs-callback'];
   if (depth === 1) systems.push('fs-sync');
   return {
-    name: `read4k-qd${depth}`,
+    name: fileHandle ? `filehandle-read4k-qd${depth}` : `read4k-qd${depth}`,
     unit: 'reads',
     systems,
-    c: true,
+    c: !fileHandle,
     prepare(shared) {
       return { file: cachedFile(shared, 'read-64m.bin', FILE_BYTES) };
     },
@@ -44,6 +51,20 @@ function read4k(depth) {
               check,
             );
             await ring.shutdown();
+            return result;
+          }
+          case 'uring-loop/fs': {
+            const fh = await uringFs().open(ctx.prepared.file, 'r');
+            const result = await promisePool(
+              phase(uringFsRing() ?? undefined),
+              depth,
+              () => {
+                const buf = Buffer.allocUnsafe(BLOCK);
+                return () => fh.read(buf, 0, BLOCK, next());
+              },
+              (r) => check(r.bytesRead),
+            );
+            await fh.close();
             return result;
           }
           case 'floor': {
