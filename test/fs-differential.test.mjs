@@ -5,6 +5,7 @@
 // `npm run test:fuzz -- --target fs --runs N`.
 import { expect } from 'chai';
 import fc from 'fast-check';
+import fsp from 'node:fs/promises';
 
 import { checkProgram } from './fs-differential/differential.mjs';
 import { program } from './fs-differential/model.mjs';
@@ -35,6 +36,10 @@ describe('fs differential: the fs module agrees with node:fs/promises', function
   }
   for (const subject of list) {
     describe(subject.label, function () {
+      it('has the named exports of node:fs/promises', function () {
+        expect(Object.keys(subject.fs).sort()).to.deep.equal(Object.keys(fsp).sort());
+      });
+
       for (const { name, program: p } of fsDifferentialCases) {
         it(`regression: ${name}`, async function () {
           await checkProgram(subject, p);

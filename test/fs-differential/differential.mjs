@@ -61,7 +61,7 @@ export function renderArg(a, key) {
   if ('data' in a) return `${a.data.kind}(${a.data.len} #${a.data.seed})`;
   if ('buf' in a) return `Buffer.alloc(${a.buf})`;
   if ('bad' in a) return BAD_SOURCE[a.bad] ?? inspect(BAD[a.bad]);
-  if ('signal' in a) return 'AbortSignal.abort()';
+  if ('aborted' in a) return 'AbortSignal.abort()';
   const entries = Object.entries(a).map(([k, v]) => `${k}: ${renderArg(v, k)}`);
   return entries.length ? `{ ${entries.join(', ')} }` : '{}';
 }

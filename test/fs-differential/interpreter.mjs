@@ -263,7 +263,7 @@ export class Interpreter {
       return b;
     }
     if ('bad' in arg) return BAD[arg.bad];
-    if ('signal' in arg) return AbortSignal.abort();
+    if ('aborted' in arg) return AbortSignal.abort();
     const out = {};
     for (const [k, v] of Object.entries(arg)) out[k] = this.decode(v, given);
     return out;

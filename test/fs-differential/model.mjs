@@ -10,7 +10,7 @@
 //   { data: spec }      data to write: { kind, len, seed } (string, Buffer, typed arrays, iterables)
 //   { buf: n }          a fresh zeroed Buffer of n bytes (read targets)
 //   { bad: key }        a value from BAD (wrong types, negative and fractional numbers, ...)
-//   { signal: 'aborted' } an AbortSignal that has already fired
+//   { aborted: true }   an AbortSignal that has already fired
 //
 // Names come from a small set (NAMES) so that calls collide: EEXIST, ENOENT, ENOTDIR (a path
 // through a file), EISDIR, ENOTEMPTY, symlinks to files, to directories and to nothing.
@@ -138,7 +138,7 @@ const readOptions = fc.oneof(
   opts({
     encoding,
     flag: fc.constantFrom('r', 'a+', 'w+', 'bogus'),
-    signal: fc.constant({ signal: 'aborted' }),
+    signal: fc.constant({ aborted: true }),
   }),
 );
 const writeOptions = fc.oneof(
@@ -148,7 +148,7 @@ const writeOptions = fc.oneof(
     mode,
     flag: orBad(fc.constantFrom('w', 'wx', 'a', 'r+', 'w+', 'ax')),
     flush: orBad(fc.boolean(), 10),
-    signal: fc.constant({ signal: 'aborted' }),
+    signal: fc.constant({ aborted: true }),
   }),
 );
 const appendOptions = fc.oneof(

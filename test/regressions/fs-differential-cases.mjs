@@ -77,7 +77,7 @@ export const fsDifferentialCases = [
         },
         { t: 'readFile', args: [{ p: 'c' }, 'hex'] },
         { t: 'readFile', args: [{ p: 'e' }, { encoding: 'utf8' }] },
-        { t: 'readFile', args: [{ p: 'c' }, { signal: { signal: 'aborted' } }] },
+        { t: 'readFile', args: [{ p: 'c' }, { signal: { aborted: true } }] },
         { t: 'stat', args: [{ p: 'e' }, { bigint: true }] },
         { t: 'lstat', args: [{ p: 'la' }] },
       ],
