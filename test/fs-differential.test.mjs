@@ -15,7 +15,7 @@ import { fsDifferentialCases } from './regressions/fs-differential-cases.mjs';
 
 /** Fixed so that `npm test` is reproducible; the fuzz script picks fresh seeds. */
 const SEED = 20261203;
-const RUNS = 150;
+const RUNS = 200;
 
 /** The subjects, or the reason they cannot be loaded (which fails the suite, never skips it). */
 function load() {

@@ -167,7 +167,26 @@ function normStats(s) {
   const shape = [];
   for (const k in s) if (typeof s[k] !== 'function') shape.push(`${k}:${typeOf(s[k])}`);
   out.shape = shape.sort().join(' ');
+  out.times = timesOf(s);
   return out;
+}
+
+/**
+ * Whether the time fields agree with each other and with the clock (a unit mix-up, seconds for
+ * milliseconds or a Date built from nanoseconds, shows here; the values themselves differ by run).
+ */
+function timesOf(s) {
+  const now = Date.now();
+  for (const t of ['atime', 'mtime', 'ctime', 'birthtime']) {
+    const ms = Number(s[`${t}Ms`]);
+    if (!(s[t] instanceof Date) || Math.abs(s[t].getTime() - ms) >= 1) return `${t} != ${t}Ms`;
+    if (typeof s[`${t}Ns`] === 'bigint' && s[`${t}Ns`] / 1_000_000n !== BigInt(Math.floor(ms))) {
+      return `${t}Ns != ${t}Ms`;
+    }
+    // birthtime is 0 where the file system does not record it
+    if (ms !== 0 && (ms < now - 86_400_000 || ms > now + 60_000)) return `${t}Ms off the clock`;
+  }
+  return 'consistent';
 }
 
 function typeOf(v) {
@@ -288,6 +307,8 @@ export class Interpreter {
   }
 
   async runStep(step) {
+    if (step.t === 'batch')
+      return { batch: await Promise.all(step.calls.map((c) => this.runStep(c))) };
     const given = [];
     const args = this.decode(step.args, given);
     if (step.t.startsWith('fh.')) {

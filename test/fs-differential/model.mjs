@@ -4,7 +4,8 @@
 // A program is { steps }. A step is { t, args } for a function of the module (t: 'readFile',
 // 'mkdir', ...), { t: 'open', h, args } which puts the FileHandle into slot h, or
 // { t: 'fh.<method>', h, args } for a call on the handle in slot h (closed handles stay in their
-// slot, so use after close and double close happen). Arguments are JSON with a few tagged forms,
+// slot, so use after close and double close happen), or { t: 'batch', calls } for calls that
+// change nothing, issued at once and awaited together. Arguments are JSON with a few tagged forms,
 // decoded by interpreter.mjs:
 //   { p: name, as? }    a path inside the run's directory (as: 'buffer' | 'url' for those forms)
 //   { data: spec }      data to write: { kind, len, seed } (string, Buffer, typed arrays, iterables)
@@ -266,11 +267,34 @@ const fileHandleCall = fc.oneof(
   { arbitrary: fhCall('close', []), weight: 3 },
 );
 
+/**
+ * Calls that change nothing (reads at an explicit position leave the file position alone), so
+ * their outcome does not depend on the order in which concurrent ones complete.
+ */
+const quietCall = fc.oneof(
+  call('readFile', [path], [readOptions]),
+  call('stat', [path], [statOptions]),
+  call('lstat', [path], [statOptions]),
+  call('access', [path], [fc.constantFrom(...ACCESS)]),
+  fhCall('read', [
+    fc.integer({ min: 0, max: 64 }).map((n) => ({ buf: n })),
+    fc.constant(0),
+    fc.nat(64),
+    fc.nat(200),
+  ]).map((s) => ({ ...s, args: [s.args[0], 0, Math.min(s.args[2], s.args[0].buf), s.args[3]] })),
+  fhCall('stat', [], [statOptions]),
+);
+/** Calls issued together and awaited together. */
+const batchStep = fc
+  .array(quietCall, { minLength: 2, maxLength: 8 })
+  .map((calls) => ({ t: 'batch', calls }));
+
 export const step = fc.oneof(
   { arbitrary: wholeFileCall, weight: 5 },
   { arbitrary: pathCall, weight: 8 },
   { arbitrary: openStep, weight: 3 },
   { arbitrary: fileHandleCall, weight: 7 },
+  { arbitrary: batchStep, weight: 1 },
 );
 
 /** Opens of existing files that fill handle slots 0, 1, ... first, so most handle calls reach one. */
