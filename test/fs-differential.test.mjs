@@ -36,6 +36,8 @@ describe('fs differential: the fs module agrees with node:fs/promises', function
   }
   for (const subject of list) {
     describe(subject.label, function () {
+      after(() => subject.close?.());
+
       it('has the named exports of node:fs/promises', function () {
         expect(Object.keys(subject.fs).sort()).to.deep.equal(Object.keys(fsp).sort());
       });
@@ -57,7 +59,7 @@ describe('fs differential: the fs module agrees with node:fs/promises', function
           // The calls ran on the ring the subject names, not around it.
           const ring = subject.ring();
           expect(ring.backend).to.equal(subject.backend);
-          expect(ring.stats().submitted).to.be.greaterThan(before);
+          expect(ring.stats().submitted, 'no call ran on the ring').to.be.greaterThan(before);
         }
       });
     });

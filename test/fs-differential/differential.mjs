@@ -103,8 +103,16 @@ export function difference(program, ref, sub, label) {
 
 /** Runs `program` through node:fs/promises and through `subject`; throws when they disagree. */
 export async function checkProgram(subject, program) {
+  // Every path the model passes is absolute; a call that resolves one wrongly lands here.
+  const cwdBefore = fs.readdirSync('.');
   const ref = await runOn(fsp, program, 'node:fs/promises');
   const sub = await runOn(subject.fs, program, subject.label);
+  const strays = fs.readdirSync('.').filter((name) => !cwdBefore.includes(name));
+  if (strays.length > 0) {
+    throw new Error(
+      `the program made ${strays} in the working directory\nprogram:\n${renderProgram(program)}`,
+    );
+  }
   const diff = difference(program, ref, sub, subject.label);
   if (diff) {
     throw new Error(
