@@ -70,6 +70,7 @@ export function renderStep(step) {
   if (!step.t) return '(none)';
   if (step.t === 'batch') return `Promise.all([${step.calls.map(renderStep).join(', ')}])`;
   const args = (step.args ?? []).map((a) => renderArg(a)).join(', ');
+  if (step.t === 'fh.asyncDispose') return `fh${step.h}[Symbol.asyncDispose]()`;
   if (step.t.startsWith('fh.')) return `fh${step.h}.${step.t.slice(3)}(${args})`;
   if (step.t === 'open') return `fh${step.h} = open(${args})`;
   return `${step.t}(${args})`;

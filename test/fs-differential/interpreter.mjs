@@ -314,7 +314,9 @@ export class Interpreter {
     if (step.t.startsWith('fh.')) {
       const handle = this.slots[step.h];
       if (handle === undefined) return { noHandle: step.h };
-      const { raw: _raw, ...out } = await this.settle(handle[step.t.slice(3)], handle, args, given);
+      const name = step.t.slice(3);
+      const method = handle[name === 'asyncDispose' ? Symbol.asyncDispose : name];
+      const { raw: _raw, ...out } = await this.settle(method, handle, args, given);
       out.fd = handle.fd === -1 ? -1 : typeof handle.fd;
       return out;
     }

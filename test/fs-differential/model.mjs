@@ -191,6 +191,9 @@ const pathCall = fc.oneof(
     [fc.constantFrom('file', 'dir', 'junction', null, 'bogus')],
   ),
   call('truncate', [path], [truncLen]),
+  // Delegated to node:fs/promises by the module, here for the modes and links they make visible.
+  call('chmod', [path, mode]),
+  call('readlink', [fc.oneof(pathOf(fc.constantFrom('la', 'ld', 'dead')), path)]),
   {
     arbitrary: call('copyFile', [path, newPath], [orBad(fc.constantFrom(...COPY_MODES))]),
     weight: 2,
@@ -265,6 +268,7 @@ const fileHandleCall = fc.oneof(
   { arbitrary: fhCall('writeFile', [data], [writeOptions]), weight: 2 },
   fhCall('appendFile', [data], [appendOptions]),
   { arbitrary: fhCall('close', []), weight: 3 },
+  fhCall('asyncDispose', []),
 );
 
 /**
