@@ -81,6 +81,21 @@ export function renderProgram(program) {
   return program.steps.map((s, i) => `  ${String(i).padStart(2)}: ${renderStep(s)}`).join('\n');
 }
 
+/** Where two normalized values first differ: a property path, and for strings the index. */
+export function whereDiffer(a, b, at = '') {
+  if (typeof a === 'string' && typeof b === 'string') {
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    return `${at || 'value'}: strings differ at index ${i} (lengths ${a.length} and ${b.length})`;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (!isDeepStrictEqual(a[k], b[k])) return whereDiffer(a[k], b[k], `${at}.${k}`);
+    }
+  }
+  return `${at || 'value'}: ${show(a)} and ${show(b)}`;
+}
+
 /** Null when both runs agree, else a description of the first difference. */
 export function difference(program, ref, sub, label) {
   const n = Math.max(ref.trace.length, sub.trace.length);
@@ -90,11 +105,17 @@ export function difference(program, ref, sub, label) {
         i < program.steps.length
           ? `step ${i}: ${renderStep(program.steps[i])}`
           : `teardown entry ${i}`;
-      return `${what}\n  node:fs/promises: ${show(ref.trace[i])}\n  ${label}: ${show(sub.trace[i])}`;
+      return (
+        `${what}\n  node:fs/promises: ${show(ref.trace[i])}\n  ${label}: ${show(sub.trace[i])}` +
+        `\n  first difference at ${whereDiffer(ref.trace[i], sub.trace[i])}`
+      );
     }
   }
   if (!isDeepStrictEqual(ref.tree, sub.tree)) {
-    return `final trees differ\n  node:fs/promises: ${show(ref.tree)}\n  ${label}: ${show(sub.tree)}`;
+    return (
+      `final trees differ\n  node:fs/promises: ${show(ref.tree)}\n  ${label}: ${show(sub.tree)}` +
+      `\n  first difference at ${whereDiffer(ref.tree, sub.tree)}`
+    );
   }
   if (sub.leakedFds.length > 0)
     return `${label} left fds open into its directory: ${sub.leakedFds}`;
