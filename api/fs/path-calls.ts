@@ -24,12 +24,12 @@ export function unlinkOn(ringOf: RingOf) {
   };
 }
 
-/** rmdir(path, options): the deprecated `recursive` goes to node. */
+/** rmdir(path): any option goes to node (`recursive` is deprecated, then refused, per version). */
 export function rmdirOn(ringOf: RingOf) {
   return async function rmdir(path: unknown, options?: unknown): Promise<void> {
     const p = ringPath(path);
-    const o = plainOptions(options, { recursive: (v) => v === undefined || v === false });
-    if (p === undefined || o === undefined) return delegate(nodeFs.rmdir, path, options);
+    if (p === undefined || plainOptions(options, {}) === undefined)
+      return delegate(nodeFs.rmdir, path, options);
     try {
       await ringOf().rmdir(p);
     } catch (err) {

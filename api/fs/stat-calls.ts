@@ -35,8 +35,11 @@ export async function statx(
 function statCall(noFollow: boolean) {
   const name = noFollow ? 'lstat' : 'stat';
   const delegate = noFollow ? nodeFs.lstat : nodeFs.stat;
-  return (ringOf: RingOf) =>
-    async function stat(path: unknown, options?: unknown): Promise<fs.Stats | fs.BigIntStats> {
+  return (ringOf: RingOf) => {
+    const call = async function (
+      path: unknown,
+      options?: unknown,
+    ): Promise<fs.Stats | fs.BigIntStats> {
       const p = ringPath(path);
       if (
         p === undefined ||
@@ -46,6 +49,8 @@ function statCall(noFollow: boolean) {
       const bigint = Boolean((options as { bigint?: unknown } | undefined)?.bigint);
       return statx(ringOf, p, noFollow, name, bigint);
     };
+    return Object.defineProperty(call, 'name', { value: name });
+  };
 }
 
 export const statOn = statCall(false);
