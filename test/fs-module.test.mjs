@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 
 import { Ring, createFs } from '../index.mjs';
 import * as esmFs from '../fs.mjs';
-import { backendOf, makeTempDir, removeTempDir, runNode, IS_LINUX } from './helpers.mjs';
+import { backendOf, backends, makeTempDir, removeTempDir, runNode, IS_LINUX } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const cjsFs = require('uring-loop/fs');
@@ -449,6 +449,43 @@ for (const [title, make, backend] of SUBJECTS) {
     }
   });
 });
+
+for (const backend of backends()) {
+  describe(`ring.lstat(), the op [${backend}]`, function () {
+    let dir;
+    let ring;
+    beforeEach(() => {
+      dir = makeTempDir('uring-loop-fsmod-');
+      makeTree(dir);
+      ring = new Ring({ backend });
+    });
+    afterEach(async () => {
+      await ring.shutdown();
+      removeTempDir(dir);
+    });
+
+    it('does not follow a final symlink; stat does', async function () {
+      const st = await ring.lstat(path.join(dir, 'ln'));
+      expect(st.isSymbolicLink()).to.equal(true);
+      expect(st.ino).to.equal(fs.lstatSync(path.join(dir, 'ln')).ino);
+      expect((await ring.stat(path.join(dir, 'ln'))).isSymbolicLink()).to.equal(false);
+      expect((await ring.lstat(path.join(dir, 'dangle'))).isSymbolicLink()).to.equal(true);
+      const [a, b] = await ring
+        .chain()
+        .lstat(path.join(dir, 'lnd'))
+        .stat(path.join(dir, 'lnd'))
+        .run();
+      expect([a.isSymbolicLink(), b.isDirectory()]).to.deep.equal([true, true]);
+    });
+
+    it('fails as lstat, and takes a path only', async function () {
+      const err = await ring.lstat(path.join(dir, 'nope')).catch((e) => e);
+      expect(err).to.include({ code: 'ENOENT', syscall: 'lstat', path: path.join(dir, 'nope') });
+      const bad = await ring.lstat(0).catch((e) => e);
+      expect(bad).to.be.instanceOf(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
+    });
+  });
+}
 
 describe('uring-loop/fs and the process', function () {
   this.timeout(30000);
