@@ -435,6 +435,24 @@ for (const [title, make, backend] of SUBJECTS) {
     }
   });
 
+  it("after its ring's shutdown, createFs' ring calls reject with ERR_URING_CLOSED", async function () {
+    const ring = new Ring({ backend: 'io_uring' });
+    const f = createFs(ring);
+    await f.stat(dir);
+    await ring.shutdown();
+    for (const call of [
+      () => f.stat(dir),
+      () => f.mkdir(path.join(dir, 'x')),
+      () => f.copyFile(path.join(dir, 'f'), path.join(dir, 'g')),
+      () => f.truncate(path.join(dir, 'f')),
+    ]) {
+      const err = await call().catch((e) => e);
+      expect(err).to.have.property('code', 'ERR_URING_CLOSED');
+    }
+    // node's own functions do not depend on the ring
+    expect(await f.readdir(path.join(dir, 'd'))).to.deep.equal(['inner']);
+  });
+
   it('copyFile of a big file on a 4-entry ring (several chains) copies every byte', async function () {
     const ring = new Ring({ backend: 'io_uring', entries: 4 });
     try {
