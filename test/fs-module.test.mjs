@@ -263,6 +263,7 @@ const CASES = [
   ['readdir', (f, p) => f.readdir(p('d'))],
   ['readlink', (f, p) => f.readlink(p('ln'))],
   ['chmod', (f, p) => f.chmod(p('f'), 0o600)],
+  ['statfs missing', (f, p) => f.statfs(p('nope'))],
 ];
 
 const SUBJECTS = [
@@ -307,10 +308,30 @@ describe('uring-loop/fs: the module', function () {
 
   it('delegates what io_uring has no op for to node:fs/promises itself', function () {
     const nodeFsp = nodeRequire('node:fs/promises');
-    for (const name of ['readdir', 'opendir', 'chmod', 'chown', 'utimes', 'realpath', 'mkdtemp'])
+    for (const name of [
+      'readdir',
+      'opendir',
+      'chmod',
+      'chown',
+      'utimes',
+      'realpath',
+      'mkdtemp',
+      'cp',
+    ])
       expect(cjsFs[name], name).to.equal(nodeFsp[name]);
     for (const name of ['stat', 'lstat', 'mkdir', 'copyFile', 'open', 'truncate'])
       expect(cjsFs[name], name).to.not.equal(nodeFsp[name]);
+  });
+
+  it('statfs() without a path rejects with ERR_INVALID_ARG_TYPE (Node 22.22.0 aborts the process)', async function () {
+    // node's own stat() validates its path the same way, without the abort.
+    const expected = await nodeFs.stat().catch((e) => e);
+    for (const statfs of [cjsFs.statfs, esmFs.statfs, esmFs.default.statfs]) {
+      const err = await statfs().catch((e) => e);
+      expect(err).to.be.instanceOf(TypeError);
+      expect(err.code).to.equal('ERR_INVALID_ARG_TYPE');
+      expect(err.message).to.equal(expected.message);
+    }
   });
 
   it('createFs refuses anything but a Ring', function () {
