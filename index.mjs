@@ -22,5 +22,6 @@ export const {
   RingWriteStream,
   destination,
   createWriteStream,
+  createFs,
 } = lib;
 export default lib;

@@ -9,6 +9,7 @@ export type { ListenOptions, ConnectOptions, ConnectionOptions } from './net/opt
 export type { BindAddress } from '../loop/ops/bind';
 export type { RecvOptions } from '../loop/ops/net-common';
 export { Stats } from '../loop/stats';
+export { createFs, type FsPromises } from './fs/create-fs';
 export type { IowqLimits } from '../loop/iowq';
 export {
   AbortError,

@@ -1,6 +1,6 @@
 // A tour of uring-loop: durable appends with linked write -> fdatasync chains
-// (beside fs.promises), many concurrent reads, cancellation/timeouts, and a
-// TCP echo server.
+// (beside fs.promises), many concurrent reads, cancellation/timeouts, a TCP
+// echo server, and an fs/promises program moved onto the ring by one import.
 'use strict';
 
 const { Ring } = require('uring-loop');
@@ -17,6 +17,8 @@ async function main() {
   await require('./cancel-timeout')();
   console.log();
   await require('./echo-server')();
+  console.log();
+  await require('./fs-swap')();
 }
 
 main().catch((err) => {

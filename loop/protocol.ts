@@ -74,6 +74,7 @@ export const IORING_ASYNC_CANCEL_ANY = 1 << 2;
 
 export const AT_FDCWD = -100;
 export const AT_REMOVEDIR = 0x200;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
 export const AT_EMPTY_PATH = 0x1000;
 export const STATX_BASIC_STATS = 0x7ff;
 export const STATX_BTIME = 0x800;

@@ -96,22 +96,27 @@ export function statsFromStatx(buf: Uint8Array): Stats {
   return s;
 }
 
-/** The same fields from node:fs's Stats (the fs backend). */
-export function statsFromFs(st: fs.Stats): Stats {
+/** Milliseconds as node:fs computes them (seconds * 1e3 + nanoseconds / 1e6), from nanoseconds. */
+function msOf(ns: bigint): number {
+  return Number(ns / 1_000_000_000n) * 1000 + Number(ns % 1_000_000_000n) / 1e6;
+}
+
+/** The same fields from node:fs's BigIntStats (the fs backend asks for nanoseconds, as statx gives). */
+export function statsFromFs(st: fs.BigIntStats): Stats {
   const s = new Stats();
-  s.dev = st.dev;
-  s.ino = st.ino;
-  s.mode = st.mode;
-  s.nlink = st.nlink;
-  s.uid = st.uid;
-  s.gid = st.gid;
-  s.rdev = st.rdev;
-  s.size = st.size;
-  s.blksize = st.blksize;
-  s.blocks = st.blocks;
-  s.atimeMs = st.atimeMs;
-  s.mtimeMs = st.mtimeMs;
-  s.ctimeMs = st.ctimeMs;
-  s.birthtimeMs = st.birthtimeMs;
+  s.dev = Number(st.dev);
+  s.ino = Number(st.ino);
+  s.mode = Number(st.mode);
+  s.nlink = Number(st.nlink);
+  s.uid = Number(st.uid);
+  s.gid = Number(st.gid);
+  s.rdev = Number(st.rdev);
+  s.size = Number(st.size);
+  s.blksize = Number(st.blksize);
+  s.blocks = Number(st.blocks);
+  s.atimeMs = msOf(st.atimeNs);
+  s.mtimeMs = msOf(st.mtimeNs);
+  s.ctimeMs = msOf(st.ctimeNs);
+  s.birthtimeMs = msOf(st.birthtimeNs);
   return s;
 }

@@ -2,7 +2,10 @@
 // plain JavaScript on a Ring or a Chain (their prototypes are made from the op table).
 import { expect } from 'chai';
 
+import { createRequire } from 'node:module';
+
 import { Ring, Chain } from '../index.mjs';
+import * as fsEsm from '../fs.mjs';
 import { backends } from './helpers.mjs';
 
 const FILE_OPS = [
@@ -17,6 +20,7 @@ const FILE_OPS = [
   'fallocate',
   'ftruncate',
   'stat',
+  'lstat',
   'unlink',
   'rmdir',
   'rename',
@@ -124,4 +128,34 @@ describe('public surface: the other exported classes', function () {
       );
     });
   }
+});
+
+describe('public surface: uring-loop/fs', function () {
+  const require = createRequire(import.meta.url);
+  const fsModule = require('uring-loop/fs');
+  const nodeFs = require('node:fs/promises');
+
+  it("exports node:fs/promises' names of this Node and nothing else (CommonJS and ESM)", async function () {
+    expect(Object.keys(fsModule).sort()).to.deep.equal(Object.keys(nodeFs).sort());
+    const nodeNs = await import('node:fs/promises');
+    expect(Object.keys(fsEsm).sort()).to.deep.equal(Object.keys(nodeNs).sort());
+    expect(Object.getOwnPropertySymbols(fsModule)).to.deep.equal([]);
+  });
+
+  it('its functions are plain functions, named as node names them, with nothing attached', function () {
+    for (const [name, value] of Object.entries(fsModule)) {
+      if (name === 'constants') {
+        expect(value).to.equal(nodeFs.constants);
+        continue;
+      }
+      expect(value, name).to.be.a('function');
+      expect(value.name, name).to.equal(nodeFs[name].name);
+      // node's own (delegated) functions are node's business; ours carry nothing more.
+      if (value === nodeFs[name]) continue;
+      const own = Reflect.ownKeys(value).filter(
+        (k) => !['length', 'name', 'prototype'].includes(k),
+      );
+      expect(own, name).to.deep.equal([]);
+    }
+  });
 });

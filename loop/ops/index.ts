@@ -17,7 +17,7 @@ import { send } from './send';
 import { shutdown } from './shutdown';
 import { sleep } from './sleep';
 import { socket } from './socket';
-import { stat } from './stat';
+import { lstat, stat } from './stat';
 
 /** File, path and timer ops: both backends run them. */
 export const fileOps = {
@@ -32,6 +32,7 @@ export const fileOps = {
   fallocate,
   ftruncate,
   stat,
+  lstat,
   unlink,
   rmdir,
   rename,
