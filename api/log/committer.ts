@@ -21,7 +21,7 @@ import {
   RECORD_HEADER_SIZE,
   SEGMENT_HEADER_SIZE,
   putU32,
-  recordCrc,
+  sealRecords,
 } from './format';
 import type { LogSettings } from './options';
 import { Segment, SegmentSpace, SpareSegment, createSegment, rootCause } from './segment';
@@ -282,7 +282,7 @@ export class GroupCommitter {
     putU32(arena, off + 4, size);
     if (typeof data === 'string') arena.write(data, off + RECORD_HEADER_SIZE, len, 'utf8');
     else arena.set(data, off + RECORD_HEADER_SIZE);
-    putU32(arena, off, recordCrc(arena, off, size, this.nextLsn));
+    // The CRCs are computed when the batch is submitted, all in one call.
     this.nextLsn++;
     b.used = off + size;
     b.count++;
@@ -334,6 +334,7 @@ export class GroupCommitter {
   }
 
   private submit(b: Batch): void {
+    sealRecords(b.arena, 0, b.used, b.firstLsn);
     this.inflight.push(b);
     if (this.inflight.length > this.maxInflight) this.maxInflight = this.inflight.length;
     this.fdatasyncs++;

@@ -4,6 +4,7 @@
 // record's index, and it seeds the record's CRC so a record only verifies at
 // its own place in the sequence.
 import { crc32c } from '@node-rs/crc32';
+import { sealRecordsNative } from '../../loop/record-crc';
 
 /** "URINGLOG": the first 8 bytes of every segment. */
 export const MAGIC = Buffer.from('URINGLOG', 'latin1');
@@ -78,6 +79,27 @@ export function recordCrc(buf: Buffer, off: number, size: number, lsn: number): 
   // A plain Uint8Array view costs far less to make than Buffer#subarray.
   const view = new Uint8Array(buf.buffer, buf.byteOffset + off + 4, size - 4);
   return crc32c(view, lsn % 0x100000000);
+}
+
+/**
+ * Writes the CRC of every record in buf[start, end) (their size fields and
+ * payloads in place) into its header, the first record's LSN being `firstLsn`;
+ * returns the record count. One call into the addon for the whole run where the
+ * CPU has a CRC32C instruction, else record by record with recordCrc().
+ */
+export function sealRecords(buf: Buffer, start: number, end: number, firstLsn: number): number {
+  const count = sealRecordsNative(buf, start, end, firstLsn);
+  if (count >= 0) return count;
+  let n = 0;
+  for (let off = start; off < end; n++) {
+    const size = buf.readUInt32LE(off + 4);
+    if (size < RECORD_HEADER_SIZE || size > end - off) {
+      throw new RangeError(`records in [${start}, ${end}) are not well formed`);
+    }
+    putU32(buf, off, recordCrc(buf, off, size, firstLsn + n));
+    off += size;
+  }
+  return n;
 }
 
 /** Little-endian u32 store without Buffer#writeUInt32LE's argument checks (hot path). */

@@ -1,6 +1,6 @@
 // The durable log's group-commit algorithm on Node's fs, for comparison: the
-// same record format (8-byte header with CRC32C, computed by the log's own
-// function, built into one batch buffer),
+// same record format (8-byte header with CRC32C, built into one batch buffer,
+// the CRCs computed by the log's own function when the batch is committed),
 // the same batching (appends made while a batch is in flight form the next
 // batch), one write + one fdatasync per batch, one batch in flight. Only the
 // I/O path differs: fs.promises FileHandle or callback fs (both on libuv's
@@ -9,8 +9,8 @@
 'use strict';
 
 const fs = require('node:fs');
-// The log's own record checksum, so that only the I/O path differs.
-const { recordCrc } = require('../../dist/api/log/format.js');
+// The log's own record checksums, so that only the I/O path differs.
+const { sealRecords } = require('../../dist/api/log/format.js');
 
 const HEADER = 8;
 
@@ -60,7 +60,6 @@ class FsGroupLog {
       const arena = b.arena;
       putU32(arena, off + 4, size);
       arena.set(payload, off + HEADER);
-      putU32(arena, off, recordCrc(arena, off, size, this.nextLsn));
       this.nextLsn++;
       b.used += size;
       b.count++;
@@ -77,6 +76,7 @@ class FsGroupLog {
     const b = this.filling;
     this.filling = this.newBatch();
     this.committing = true;
+    sealRecords(b.arena, 0, b.used, b.firstLsn);
     const position = this.position;
     this.position += b.used;
     const done = (err) => {
