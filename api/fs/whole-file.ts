@@ -1,0 +1,314 @@
+// readFile, writeFile and appendFile of a path, each one linked submission on the ring:
+//   readFile:  open (direct descriptor) -> read up to READ_FIRST bytes (hardlink) -> close
+//   writeFile: open (direct descriptor) -> write ... -> fsync (flush: true) -> close
+// A file that fills the first read is read on with a regular fd; data that is not bytes
+// (an iterable, a stream) is written through a regular fd as it comes.
+import { Buffer } from 'node:buffer';
+import { constants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { ChainError, errnoError, type ErrnoError } from '../../loop/errors';
+import { MAX_IO_LENGTH } from '../../loop/validate';
+import type { Ring } from '../ring';
+import { dataOf, decoded, readToEnd, writeToEnd } from './fd-io';
+import { FileHandle } from './file-handle';
+import {
+  NODE_MAJOR,
+  checkAborted,
+  flagOf,
+  flushOf,
+  modeOf,
+  optionsOf,
+  pathOf,
+  signalOf,
+} from './options';
+
+/** What the first read of a readFile asks for: most files fit, and it is node's unknown-size chunk. */
+export const READ_FIRST = 64 * 1024;
+/** Read buffers kept for reuse (only ones the kernel is done with). */
+const POOL_MAX = 64;
+const HARDLINK = { hardlink: true };
+const PATH_MAX = 4096;
+const { O_TRUNC, O_CREAT, O_EXCL } = constants;
+const errnos = {
+  ENOENT: -osConstants.errno.ENOENT,
+  ENAMETOOLONG: -osConstants.errno.ENAMETOOLONG,
+  EMFILE: -osConstants.errno.EMFILE,
+};
+const { ENOENT, ENAMETOOLONG, EMFILE } = errnos;
+
+const pool: Buffer[] = [];
+
+function takeBuffer(): Buffer {
+  return pool.pop() ?? Buffer.allocUnsafeSlow(READ_FIRST);
+}
+
+function giveBack(buffer: Buffer): void {
+  if (pool.length < POOL_MAX) pool.push(buffer);
+}
+
+/**
+ * Chains holding a direct descriptor, per ring: at most as many as its table has slots, the
+ * rest wait their turn (a full table would fail them with EMFILE).
+ */
+interface DirectBudget {
+  free: number;
+  waiting: (() => void)[];
+}
+const budgets = new WeakMap<Ring, DirectBudget>();
+
+function budgetOf(ring: Ring): DirectBudget {
+  let b = budgets.get(ring);
+  if (b === undefined) {
+    // The fs backend's chain files are regular fds: the process limit is theirs.
+    b = { free: ring.features?.directFiles ?? Infinity, waiting: [] };
+    budgets.set(ring, b);
+  }
+  return b;
+}
+
+/** Runs `start` once a direct descriptor is free; it hands the slot back when it settles. */
+function withDirect<T>(ring: Ring, start: () => Promise<T>): Promise<T> {
+  const b = budgetOf(ring);
+  const release = () => {
+    const next = b.waiting.shift();
+    if (next) next();
+    else b.free++;
+  };
+  const run = () => start().finally(release);
+  if (b.free > 0) {
+    b.free--;
+    return run();
+  }
+  return new Promise<T>((resolve, reject) => b.waiting.push(() => run().then(resolve, reject)));
+}
+
+/** Errors node gives for paths the ring refuses before the kernel sees them. */
+function pathError(path: string | Buffer): ErrnoError | undefined {
+  const length = typeof path === 'string' ? Buffer.byteLength(path) : path.length;
+  if (length === 0) return errnoError(ENOENT, 'open', String(path));
+  if (length >= PATH_MAX) return errnoError(ENAMETOOLONG, 'open', String(path));
+  return undefined;
+}
+
+function isEmfile(err: unknown): boolean {
+  return (
+    err instanceof ChainError && err.index === 0 && (err.cause as ErrnoError)?.errno === EMFILE
+  );
+}
+
+/** readFile(path | FileHandle, options) on `ring`. */
+export function readFile(ring: Ring, path: unknown, options?: unknown): Promise<Buffer | string> {
+  let p: string | Buffer;
+  let flags: number;
+  let encoding: string | null;
+  let signal: AbortSignal | undefined;
+  try {
+    const o = optionsOf(options, { flag: 'r' });
+    if (path instanceof FileHandle) return path.readFile(o);
+    signal = o.signal;
+    checkAborted(signal);
+    p = pathOf(path);
+    flags = flagOf(o.flag, 'r');
+    encoding = o.encoding ?? null;
+    const refused = pathError(p);
+    if (refused) throw refused;
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return withDirect(ring, () => readChain(ring, p, flags, encoding, signal)).catch((err) => {
+    if (!isEmfile(err)) throw err;
+    // The direct descriptor table is full (other chains use it): a regular fd does the work.
+    return readWithFd(ring, p, flags, encoding, signal);
+  });
+}
+
+function readChain(
+  ring: Ring,
+  path: string | Buffer,
+  flags: number,
+  encoding: string | null,
+  signal: AbortSignal | undefined,
+): Promise<Buffer | string> {
+  const buffer = takeBuffer();
+  const chain = ring.chain();
+  const file = chain.open(path, flags);
+  chain.read(file, buffer, 0, READ_FIRST, -1, HARDLINK as never);
+  chain.close(file);
+  return chain.run(signal ? { signal } : undefined).then(
+    (results) => firstRead(ring, path, flags, encoding, signal, buffer, results[1] as number),
+    (err) => {
+      if (!(err instanceof ChainError)) throw err; // An abort: the buffer is not reused.
+      // Every op of the chain has completed: the kernel is done with the buffer.
+      const cause = err.cause as ErrnoError & { bytes?: number };
+      if (err.index === 1 && cause.code === 'ERR_URING_SHORT_IO') {
+        return firstRead(ring, path, flags, encoding, signal, buffer, cause.bytes as number);
+      }
+      giveBack(buffer);
+      if (err.index === 1 && NODE_MAJOR >= 26 && cause.path === undefined) {
+        // Node 26 names the path in a failed read of readFile (EISDIR).
+        throw errnoError(cause.errno, cause.syscall, String(path));
+      }
+      throw cause;
+    },
+  );
+}
+
+/** The first read of a readFile came back with `n` bytes in `buffer`. */
+function firstRead(
+  ring: Ring,
+  path: string | Buffer,
+  flags: number,
+  encoding: string | null,
+  signal: AbortSignal | undefined,
+  buffer: Buffer,
+  n: number,
+): Buffer | string | Promise<Buffer | string> {
+  if (n < READ_FIRST) {
+    try {
+      if (encoding) return buffer.toString(encoding as BufferEncoding, 0, n);
+      const bytes = Buffer.allocUnsafe(n);
+      buffer.copy(bytes, 0, 0, n);
+      return bytes;
+    } finally {
+      giveBack(buffer);
+    }
+  }
+  // The file is at least as big as the buffer: the rest comes through a regular fd, from there on.
+  return ring.open(path, flags).then((fd) =>
+    settleWithClose(
+      ring,
+      fd,
+      readToEnd(ring, fd, signal, READ_FIRST, buffer).then((bytes) => decoded(bytes, encoding)),
+    ),
+  );
+}
+
+/** readFile through a regular fd: open, fstat, read, close as separate ops. */
+function readWithFd(
+  ring: Ring,
+  path: string | Buffer,
+  flags: number,
+  encoding: string | null,
+  signal: AbortSignal | undefined,
+): Promise<Buffer | string> {
+  return ring.open(path, flags).then((fd) =>
+    settleWithClose(
+      ring,
+      fd,
+      readToEnd(ring, fd, signal, -1).then((bytes) => decoded(bytes, encoding)),
+    ),
+  );
+}
+
+/** Closes `fd` after `work`; the work's error wins over the close's, as in node's handleFdClose. */
+function settleWithClose<T>(ring: Ring, fd: number, work: Promise<T>): Promise<T> {
+  return work.then(
+    (value) => ring.close(fd).then(() => value),
+    (err) =>
+      ring.close(fd).then(
+        () => {
+          throw err;
+        },
+        () => {
+          throw err;
+        },
+      ),
+  );
+}
+
+interface WriteOptions {
+  flags: number;
+  mode: number;
+  flush: boolean;
+  signal: AbortSignal | undefined;
+  encoding: unknown;
+}
+
+/** writeFile(path | FileHandle, data, options) on `ring`. */
+export function writeFile(
+  ring: Ring,
+  path: unknown,
+  data: unknown,
+  options?: unknown,
+  flag = 'w',
+): Promise<void> {
+  let p: string | Buffer;
+  let w: WriteOptions;
+  let bytes: ReturnType<typeof dataOf>;
+  try {
+    const o = optionsOf(options, { encoding: 'utf8', mode: 0o666, flag });
+    const flush = flushOf(o.flush);
+    const mode = modeOf(o.mode, 0o666);
+    bytes = dataOf(data, o.encoding);
+    const signal = signalOf(o.signal);
+    if (path instanceof FileHandle) return path.writeFile(bytes, o);
+    checkAborted(signal);
+    p = pathOf(path);
+    w = { flags: flagOf(o.flag, flag), mode, flush, signal, encoding: o.encoding };
+    const refused = pathError(p);
+    if (refused) throw refused;
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (!(bytes instanceof Uint8Array)) return writeWithFd(ring, p, bytes, w);
+  const data8 = bytes;
+  return withDirect(ring, () => writeChain(ring, p, data8, w)).catch((err) => {
+    if (!isEmfile(err)) throw err;
+    return writeWithFd(ring, p, data8, w);
+  });
+}
+
+/** appendFile(path | FileHandle, data, options): writeFile with flag 'a' by default. */
+export function appendFile(
+  ring: Ring,
+  path: unknown,
+  data: unknown,
+  options?: unknown,
+): Promise<void> {
+  return writeFile(ring, path, data, options, 'a');
+}
+
+function writeChain(ring: Ring, path: string | Buffer, data: Uint8Array, w: WriteOptions) {
+  const chain = ring.chain();
+  const file = chain.open(path, w.flags, w.mode);
+  for (let at = 0; at < data.length; at += MAX_IO_LENGTH) {
+    chain.write(file, data, at, Math.min(MAX_IO_LENGTH, data.length - at), -1);
+  }
+  if (w.flush) chain.fsync(file);
+  chain.close(file);
+  return chain.run(w.signal ? { signal: w.signal } : undefined).then(
+    () => undefined,
+    (err) => {
+      if (!(err instanceof ChainError)) throw err;
+      const cause = err.cause as ErrnoError & { bytes?: number };
+      if (cause.code !== 'ERR_URING_SHORT_IO') throw cause;
+      // A short write (a full disk, a signal): what was written stays, the rest goes through
+      // a regular fd, which also reports the error that stopped it.
+      let written = cause.bytes as number;
+      for (let i = 1; i < err.index; i++) written += chainWrite(err, i);
+      const again = { ...w, flags: w.flags & ~(O_TRUNC | O_CREAT | O_EXCL) };
+      return writeWithFd(ring, path, data.subarray(written), again, written);
+    },
+  );
+}
+
+function chainWrite(err: ChainError, index: number): number {
+  const r = err.results[index];
+  return r.status === 'fulfilled' ? (r.value as number) : 0;
+}
+
+/** writeFile through a regular fd: open, write as the data comes, fsync, close. */
+function writeWithFd(
+  ring: Ring,
+  path: string | Buffer,
+  data: ReturnType<typeof dataOf>,
+  w: WriteOptions,
+  position = -1,
+): Promise<void> {
+  return ring.open(path, w.flags, w.mode).then((fd) => {
+    // Opened with O_APPEND, a write goes to the end whatever the position.
+    let work = writeToEnd(ring, fd, data, w.signal, w.encoding, position);
+    if (w.flush) work = work.then(() => ring.fsync(fd));
+    return settleWithClose(ring, fd, work);
+  });
+}
