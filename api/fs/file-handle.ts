@@ -9,6 +9,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
 import type { Ring } from '../ring';
 import type { Stats } from '../../loop/stats';
+import { EINVAL, errnoError } from '../../loop/errors';
 import { illegalConstructor } from '../../loop/validate';
 import { dataOf, decoded, readToEnd, writeToEnd } from './fd-io';
 import {
@@ -89,8 +90,7 @@ function positionOf(position: unknown, length: number): number | bigint {
   if (position === null || position === undefined) return -1;
   if (NODE_MAJOR < 22) {
     // Node 20 reads at the file position for anything but a non-negative number or bigint.
-    if (typeof position === 'number') return position >= 0 ? position : -1;
-    return typeof position === 'bigint' && position >= 0n ? position : -1;
+    return typeof position === 'number' && position >= 0 ? position : -1;
   }
   if (typeof position === 'number') return integerArg(position, 'position', -1);
   if (typeof position === 'bigint') {
@@ -105,7 +105,7 @@ function positionOf(position: unknown, length: number): number | bigint {
 
 function buffersOf(buffers: unknown): NodeJS.ArrayBufferView[] {
   if (!Array.isArray(buffers) || !buffers.every((b) => ArrayBuffer.isView(b))) {
-    throw argTypeError('buffers', 'an NodeJS.ArrayBufferView[]', buffers);
+    throw argTypeError('buffers', 'an ArrayBufferView[]', buffers);
   }
   return buffers as NodeJS.ArrayBufferView[];
 }
@@ -237,7 +237,9 @@ export class FileHandle extends EventEmitter {
     return this.#call('readv', async () => {
       const views = buffersOf(buffers);
       const pos = typeof position === 'number' ? position : -1;
-      const n = views.length === 0 ? 0 : await this.#ring.readv(this.#fd, views, pos);
+      // readv(2) of no buffers is refused by the ring; node passes it on and gets EINVAL.
+      if (views.length === 0) throw errnoError(EINVAL, 'read');
+      const n = await this.#ring.readv(this.#fd, views, pos);
       return nullProto({ bytesRead: n, buffers });
     });
   }
@@ -260,7 +262,8 @@ export class FileHandle extends EventEmitter {
   stat(options?: unknown): Promise<Stats | fs.BigIntStats> {
     return this.#call('fstat', async () => {
       const o = (options ?? { bigint: false }) as { bigint?: boolean; signal?: unknown };
-      objectArg(o, 'options');
+      // Node 20 reads `bigint` off anything; later versions check the options.
+      if (NODE_MAJOR >= 22) objectArg(o, 'options');
       checkAborted(signalOf(o.signal));
       // statx's nanoseconds as bigints are node's to decode: that form is delegated.
       if (o.bigint) return fstatBigint(this.#fd, { bigint: true });
@@ -465,15 +468,21 @@ export class FileHandle extends EventEmitter {
 
   /** The file operations a node:fs stream makes on this handle, run on the ring. */
   #streamOps(): object {
-    type Done = (err: unknown, n?: number) => void;
+    type Done = (err: unknown, n?: number, buffer?: unknown) => void;
     const fail = (cb: Done) => (err: unknown) => cb(err);
     return {
       open: (_path: unknown, _flags: unknown, _mode: unknown, cb: Done) => cb(null, this.#fd),
       read: (_fd: number, buf: Buffer, off: number, len: number, pos: unknown, cb: Done) => {
-        this.read(buf, off, len, pos ?? null).then((r) => cb(null, r.bytesRead), fail(cb));
+        this.read(buf, off, len, pos ?? null).then(
+          (r) => cb(null, r.bytesRead, r.buffer),
+          fail(cb),
+        );
       },
       write: (_fd: number, buf: Buffer, off: number, len: number, pos: unknown, cb: Done) => {
-        this.write(buf, off, len, pos ?? null).then((r) => cb(null, r.bytesWritten), fail(cb));
+        this.write(buf, off, len, pos ?? null).then(
+          (r) => cb(null, r.bytesWritten, r.buffer),
+          fail(cb),
+        );
       },
       writev: (_fd: number, bufs: Buffer[], pos: unknown, cb: Done) => {
         this.writev(bufs, pos ?? null).then((r) => cb(null, r.bytesWritten), fail(cb));
