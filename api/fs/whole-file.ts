@@ -1,5 +1,6 @@
 // readFile, writeFile and appendFile of a path, each one linked submission on the ring:
-//   readFile:  open (direct descriptor) -> read up to READ_FIRST bytes (hardlink) -> close
+//   readFile:  open (direct descriptor) -> read up to READ_FIRST bytes (hardlink) -> read up to
+//              READ_FIRST more (hardlink; 0 proves the end) -> close
 //   writeFile: open (direct descriptor) -> write ... -> fsync (flush: true) -> close
 // A file that fills the first read is read on with a regular fd; data that is not bytes
 // (an iterable, a stream) is written through a regular fd as it comes.
@@ -22,7 +23,7 @@ import {
   signalOf,
 } from './options';
 
-/** What the first read of a readFile asks for: most files fit, and it is node's unknown-size chunk. */
+/** What each read of a readFile's chain asks for: most files fit; it is node's unknown-size chunk. */
 export const READ_FIRST = 64 * 1024;
 /** Read buffers kept for reuse (only ones the kernel is done with). */
 const POOL_MAX = 64;
@@ -31,15 +32,16 @@ const PATH_MAX = 4096;
 const { O_TRUNC, O_CREAT, O_EXCL } = constants;
 const errnos = {
   ENOENT: -osConstants.errno.ENOENT,
+  ENOSYS: -osConstants.errno.ENOSYS,
   ENAMETOOLONG: -osConstants.errno.ENAMETOOLONG,
   EMFILE: -osConstants.errno.EMFILE,
 };
-const { ENOENT, ENAMETOOLONG, EMFILE } = errnos;
+const { ENOENT, ENOSYS, ENAMETOOLONG, EMFILE } = errnos;
 
 const pool: Buffer[] = [];
 
 function takeBuffer(): Buffer {
-  return pool.pop() ?? Buffer.allocUnsafeSlow(READ_FIRST);
+  return pool.pop() ?? Buffer.allocUnsafeSlow(2 * READ_FIRST);
 }
 
 function giveBack(buffer: Buffer): void {
@@ -66,9 +68,18 @@ function budgetOf(ring: Ring): DirectBudget {
   return b;
 }
 
-/** Runs `start` once a direct descriptor is free; it hands the slot back when it settles. */
-function withDirect<T>(ring: Ring, start: () => Promise<T>): Promise<T> {
+/**
+ * Runs `start` once a direct descriptor is free; it hands the slot back when it settles. A ring
+ * without a direct descriptor table (RLIMIT_NOFILE below its size, `directFiles: 0`) runs
+ * `fallback` instead.
+ */
+function withDirect<T>(
+  ring: Ring,
+  start: () => Promise<T>,
+  fallback: () => Promise<T>,
+): Promise<T> {
   const b = budgetOf(ring);
+  if (b.free === 0 && b.waiting.length === 0 && ring.features?.directFiles === 0) return fallback();
   const release = () => {
     const next = b.waiting.shift();
     if (next) next();
@@ -90,10 +101,11 @@ function pathError(path: string | Buffer): ErrnoError | undefined {
   return undefined;
 }
 
-function isEmfile(err: unknown): boolean {
-  return (
-    err instanceof ChainError && err.index === 0 && (err.cause as ErrnoError)?.errno === EMFILE
-  );
+/** A chain's open refused for want of a direct descriptor: a regular fd can still do the work. */
+function noDirect(err: unknown): boolean {
+  if (!(err instanceof ChainError) || err.index !== 0) return false;
+  const errno = (err.cause as ErrnoError)?.errno;
+  return errno === EMFILE || errno === ENOSYS;
 }
 
 /** readFile(path | FileHandle, options) on `ring`. */
@@ -115,11 +127,14 @@ export function readFile(ring: Ring, path: unknown, options?: unknown): Promise<
   } catch (err) {
     return Promise.reject(err);
   }
-  return withDirect(ring, () => readChain(ring, p, flags, encoding, signal)).catch((err) => {
-    if (!isEmfile(err)) throw err;
-    // The direct descriptor table is full (other chains use it): a regular fd does the work.
-    return readWithFd(ring, p, flags, encoding, signal);
-  });
+  const withFd = () => readWithFd(ring, p, flags, encoding, signal);
+  return withDirect(ring, () => readChain(ring, p, flags, encoding, signal), withFd).catch(
+    (err) => {
+      if (!noDirect(err)) throw err;
+      // The direct descriptor table is full (other chains use it): a regular fd does the work.
+      return withFd();
+    },
+  );
 }
 
 function readChain(
@@ -132,16 +147,23 @@ function readChain(
   const buffer = takeBuffer();
   const chain = ring.chain();
   const file = chain.open(path, flags);
+  // Two reads: the second one returning 0 is what proves the end of the file. A short first
+  // read is not enough: /proc files and pipes return less than asked before their end.
   chain.read(file, buffer, 0, READ_FIRST, -1, HARDLINK as never);
+  chain.read(file, buffer, READ_FIRST, READ_FIRST, -1, HARDLINK as never);
   chain.close(file);
   return chain.run(signal ? { signal } : undefined).then(
-    (results) => firstRead(ring, path, flags, encoding, signal, buffer, results[1] as number),
+    (results) =>
+      afterChain(ring, path, flags, encoding, signal, buffer, results[1], results[2] as number),
     (err) => {
       if (!(err instanceof ChainError)) throw err; // An abort: the buffer is not reused.
       // Every op of the chain has completed: the kernel is done with the buffer.
       const cause = err.cause as ErrnoError & { bytes?: number };
-      if (err.index === 1 && cause.code === 'ERR_URING_SHORT_IO') {
-        return firstRead(ring, path, flags, encoding, signal, buffer, cause.bytes as number);
+      if (cause.code === 'ERR_URING_SHORT_IO' && (err.index === 1 || err.index === 2)) {
+        // Without a hardlink a short read ends the chain: the rest goes through a regular fd.
+        const first = err.index === 1 ? cause.bytes : err.results[1];
+        const second = err.index === 2 ? cause.bytes : -1;
+        return afterChain(ring, path, flags, encoding, signal, buffer, first, second as number);
       }
       giveBack(buffer);
       if (err.index === 1 && NODE_MAJOR >= 26 && cause.path === undefined) {
@@ -153,32 +175,43 @@ function readChain(
   );
 }
 
-/** The first read of a readFile came back with `n` bytes in `buffer`. */
-function firstRead(
+/**
+ * The chain read `first` bytes into buffer[0, READ_FIRST) and `second` into the rest (-1: not
+ * known). A second read of 0 was the end of the file; otherwise the file goes on (or may): the
+ * rest comes through a regular fd, from where the chain stopped.
+ */
+function afterChain(
   ring: Ring,
   path: string | Buffer,
   flags: number,
   encoding: string | null,
   signal: AbortSignal | undefined,
   buffer: Buffer,
-  n: number,
+  firstRead: unknown,
+  second: number,
 ): Buffer | string | Promise<Buffer | string> {
-  if (n < READ_FIRST) {
-    try {
-      if (encoding) return buffer.toString(encoding as BufferEncoding, 0, n);
-      const bytes = Buffer.allocUnsafe(n);
-      buffer.copy(bytes, 0, 0, n);
+  const first = (
+    typeof firstRead === 'object' ? (firstRead as { value: number }).value : firstRead
+  ) as number;
+  let head: Buffer;
+  try {
+    if (second === 0) {
+      if (encoding) return buffer.toString(encoding as BufferEncoding, 0, first);
+      const bytes = Buffer.allocUnsafe(first);
+      buffer.copy(bytes, 0, 0, first);
       return bytes;
-    } finally {
-      giveBack(buffer);
     }
+    head = Buffer.allocUnsafeSlow(first + Math.max(second, 0));
+    buffer.copy(head, 0, 0, first);
+    if (second > 0) buffer.copy(head, first, READ_FIRST, READ_FIRST + second);
+  } finally {
+    giveBack(buffer);
   }
-  // The file is at least as big as the buffer: the rest comes through a regular fd, from there on.
   return ring.open(path, flags).then((fd) =>
     settleWithClose(
       ring,
       fd,
-      readToEnd(ring, fd, signal, READ_FIRST, buffer).then((bytes) => decoded(bytes, encoding)),
+      readToEnd(ring, fd, signal, head.length, head).then((bytes) => decoded(bytes, encoding)),
     ),
   );
 }
@@ -252,9 +285,10 @@ export function writeFile(
   }
   if (!(bytes instanceof Uint8Array)) return writeWithFd(ring, p, bytes, w);
   const data8 = bytes;
-  return withDirect(ring, () => writeChain(ring, p, data8, w)).catch((err) => {
-    if (!isEmfile(err)) throw err;
-    return writeWithFd(ring, p, data8, w);
+  const withFd = () => writeWithFd(ring, p, data8, w);
+  return withDirect(ring, () => writeChain(ring, p, data8, w), withFd).catch((err) => {
+    if (!noDirect(err)) throw err;
+    return withFd();
   });
 }
 
