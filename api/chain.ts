@@ -1,6 +1,6 @@
-// Chain: ops linked with IOSQE_IO_LINK and submitted together. Builder methods (one per op of
-// the table, installed below) validate their arguments at once (throwing TypeError/RangeError)
-// and return the chain; run() sends the whole chain in one submission.
+// Chain: ops linked with IOSQE_IO_LINK (or IOSQE_IO_HARDLINK) and submitted together. Builder
+// methods (one per op of the table, installed below) validate their arguments at once (throwing
+// TypeError/RangeError) and return the chain; run() sends the whole chain in one submission.
 import type { Backend } from '../loop/backend';
 import { ChainFile } from '../loop/chain-file';
 import { codedError } from '../loop/errors';
@@ -11,7 +11,7 @@ import { isNetOptions, type RecvOptions } from '../loop/ops/net-common';
 import type { OpKind } from '../loop/ops/op';
 import { requestOf, type Request } from '../loop/request';
 import { UringBackend } from '../loop/uring-backend';
-import { optionsArg, splitOptions, typeError, valueError } from '../loop/validate';
+import { isOptionsObject, optionsArg, splitOptions, typeError, valueError } from '../loop/validate';
 import { installOps, type ChainMethods, type ChainOpOptions } from './op-methods';
 
 export type { ChainOpOptions };
@@ -23,6 +23,36 @@ export interface RunOptions {
 
 /** What a receive in a chain is given: it waits for its whole length (OpKind.chainWaitsAll). */
 const WAIT_ALL: RecvOptions = { waitAll: true };
+
+/** An options object in a builder's optional positions may name only `hardlink`. */
+function namesHardlink(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !ArrayBuffer.isView(value) &&
+    !Array.isArray(value) &&
+    !(value instanceof ChainFile) &&
+    !(value instanceof URL) &&
+    'hardlink' in value
+  );
+}
+
+function isChainOptions(value: unknown): boolean {
+  return isOptionsObject(value) || namesHardlink(value);
+}
+
+function isChainNetOptions(value: unknown): boolean {
+  return isNetOptions(value) || namesHardlink(value);
+}
+
+/** ChainOpOptions.hardlink: a boolean, false when absent. */
+function hardlinkArg(options: unknown): boolean {
+  if (typeof options !== 'object' || options === null) return false;
+  const value = (options as ChainOpOptions).hardlink;
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw typeError('options.hardlink', 'of type boolean', value);
+  return value;
+}
 
 // One builder per op of the table; open, which returns the file it opens, is declared below.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
@@ -63,25 +93,33 @@ export class Chain {
     const count = kind.count as number;
     let positional: unknown[];
     let opts: unknown;
+    let waitAll: boolean | undefined;
     if (kind.needsRing) {
       if (this.#backend.name !== 'io_uring') throw unsupportedError(`chain.${method}()`);
-      [positional, opts] = splitOptions(args, required, count, isNetOptions);
+      [positional, opts] = splitOptions(args, required, count, isChainNetOptions);
       if (typeof opts === 'object' && opts !== null && 'waitAll' in opts) {
-        const { waitAll, ...others } = opts as RecvOptions;
-        if (waitAll === false) {
-          throw valueError(
-            'options.waitAll',
-            'cannot be false in a chain: a short receive would run the next op on a partly filled buffer',
-          );
+        const { waitAll: value, ...others } = opts as RecvOptions;
+        if (value !== undefined && typeof value !== 'boolean') {
+          throw typeError('options.waitAll', 'of type boolean', value);
         }
+        waitAll = value;
         opts = others;
       }
     } else {
-      [positional, opts] = splitOptions(args, required, count);
+      [positional, opts] = splitOptions(args, required, count, isChainOptions);
     }
     if (this.#ran) throw codedError('ERR_INVALID_STATE', 'this chain has already run');
+    const hardlink = hardlinkArg(opts);
+    if (waitAll === false && !hardlink) {
+      throw valueError(
+        'options.waitAll',
+        'cannot be false in a chain unless the op is hardlinked: a short receive would run the next op on a partly filled buffer',
+      );
+    }
+    // A hardlinked receive takes what arrives ("read up to N") unless told to wait for all.
+    const waits = hardlink ? waitAll === true : kind.chainWaitsAll === true;
     const [a0, a1, a2, a3, a4] = positional;
-    const req = requestOf(kind, a0, a1, a2, a3, a4, kind.chainWaitsAll ? WAIT_ALL : undefined);
+    const req = requestOf(kind, a0, a1, a2, a3, a4, waits ? WAIT_ALL : undefined);
     const file = req.file;
     if (file && !file.open && !this.#files.has(file)) {
       throw valueError(
@@ -94,6 +132,7 @@ export class Chain {
       throw valueError('options.signal', 'is not supported per op in a chain: pass it to run()');
     }
     req.timeout = timeout;
+    req.hardlink = hardlink;
     this.#reqs.push(req);
     return req;
   }
@@ -121,7 +160,8 @@ export class Chain {
   /**
    * Submits the chain. Resolves with each op's value in order, or rejects with
    * a ChainError (index, cause, results) at the first failure — a short read or
-   * write counts as one — after which the remaining ops report ECANCELED.
+   * write counts as one — after which the remaining ops report ECANCELED, except
+   * after a hardlinked op (ChainOpOptions.hardlink): the ops after it run.
    */
   run(options?: RunOptions): Promise<unknown[]> {
     if (this.#ran)
@@ -135,6 +175,17 @@ export class Chain {
       if (signal !== undefined && !(signal instanceof AbortSignal)) {
         return Promise.reject(typeError('options.signal', 'an instance of AbortSignal', signal));
       }
+    }
+    const last = this.#reqs[this.#reqs.length - 1];
+    if (last?.hardlink) {
+      // Refused rather than ignored: "read up to N" on the last op would silently change what
+      // a short read means there. The chain can still get its last op and run.
+      return Promise.reject(
+        valueError(
+          'options.hardlink',
+          `cannot be true on the last op of a chain (${last.kind.name}): there is no next op to link to`,
+        ),
+      );
     }
     this.#ran = true;
     return this.#backend.runChain(this.#reqs, signal);

@@ -6,6 +6,17 @@ import type { Op, OpKind } from '../loop/ops/op';
 export interface ChainOpOptions {
   /** Deadline for this op in milliseconds (IORING_OP_LINK_TIMEOUT). */
   timeout?: number;
+  /**
+   * Link this op to the next with IOSQE_IO_HARDLINK: the next op runs whatever this op's
+   * outcome, and a short read, write, readv, writev, recv or send is a success that resolves
+   * with its byte count ("read up to N"). A failure of this op still fails run() (a ChainError
+   * at its index), once every later op has its outcome. A hardlinked recv/recvmsg does not wait
+   * for its whole length unless `waitAll: true` is given. Not allowed on a chain's last op:
+   * run() rejects with ERR_INVALID_ARG_VALUE. See docs/chains.md.
+   */
+  hardlink?: boolean;
+  /** recv and recvmsg only: wait for the whole length (MSG_WAITALL). */
+  waitAll?: boolean;
 }
 
 /** One Ring method per op: its positional parameters, then its options; a Promise of its value. */

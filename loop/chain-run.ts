@@ -7,6 +7,10 @@ export class ChainRun {
   remaining: number;
   /** Ops handed to the kernel so far: a chain goes in segments (see OpKind.failKeepsLink). */
   staged = 0;
+  /** First op of the segment staged last. */
+  segment = 0;
+  /** Direct descriptors for the chain's opens have been picked (when its first op is staged). */
+  picked = false;
   /** Between two segments, waiting in the queue for ring space. */
   waiting = false;
   aborted = false;

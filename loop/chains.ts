@@ -1,11 +1,11 @@
-// Chains on the ring: a chain goes in as linked segments (OpKind.failKeepsLink ends one), and
-// a segment whose ops know their success result in advance posts a single CQE
-// (IOSQE_CQE_SKIP_SUCCESS on every op but its last).
+// Chains on the ring: a chain goes in as linked segments (OpKind.failKeepsLink ends one unless
+// the op is hardlinked), and a segment whose ops know their success result in advance posts a
+// single CQE (IOSQE_CQE_SKIP_SUCCESS on every op but its last).
 import { setOwner } from './chain-file';
 import type { ChainRun } from './chain-run';
 import { finish, releaseDirect, settleChain } from './completion';
 import { EBADF, ECANCELED, EMFILE } from './errors';
-import { outcomeOf } from './outcome';
+import { succeeded } from './outcome';
 import type { Request } from './request';
 import type { UringBackend } from './uring-backend';
 
@@ -19,18 +19,21 @@ export interface Silenced {
 /**
  * Stages the chain's next segment as one linked group: its ops up to the first one whose
  * failure the kernel does not turn into ECANCELED for the rest (OpKind.failKeepsLink), or to
- * the end; what follows goes in once that op succeeded. False if it has to wait for room.
+ * the end; what follows goes in once that op succeeded. A hardlinked op does not end a
+ * segment: the next op runs whatever its outcome, which is what the kernel does after it.
+ * False if it has to wait for room.
  */
 export function stageChain(b: UringBackend, run: ChainRun): boolean {
   const first = run.staged;
   const lastOp = run.reqs.length - 1;
   let end = first;
-  while (end < lastOp && !run.reqs[end].kind.failKeepsLink) end++;
+  while (end < lastOp && !(run.reqs[end].kind.failKeepsLink && !run.reqs[end].hardlink)) end++;
   // A ChainFile released while the chain ran (ring.close() of it between two segments): its
-  // table slot may belong to another file by now, so the op must not reach the kernel.
+  // table slot may belong to another file by now, so the op must not reach the kernel. A file
+  // this chain opens has no slot before the first segment is staged, and is not closed.
   for (let i = first; i <= end; i++) {
     const file = run.reqs[i].file;
-    if (!file || file.index >= 0) continue;
+    if (!file || file.index >= 0 || !file.closed) continue;
     if (i > first) {
       end = i - 1;
       break;
@@ -40,6 +43,12 @@ export function stageChain(b: UringBackend, run: ChainRun): boolean {
     run.staged = i + 1;
     run.remaining--;
     b.completed++;
+    if (run.remaining === 0) {
+      settleChain(b, run);
+      return true;
+    }
+    // After a hardlinked op the next one runs anyway, as in the kernel.
+    if (req.hardlink) return stageChain(b, run);
     cancelUnstaged(b, run);
     if (run.remaining === 0) settleChain(b, run);
     return true;
@@ -48,7 +57,8 @@ export function stageChain(b: UringBackend, run: ChainRun): boolean {
   for (let i = first; i <= end; i++) sqes += run.reqs[i].timeout > 0 ? 2 : 1;
   const at = b.reserve(sqes);
   if (at < 0) return false;
-  if (first === 0) {
+  if (!run.picked) {
+    run.picked = true;
     // Direct descriptors for the chain's opens are picked before anything is staged.
     for (const req of run.reqs) {
       if (!req.opens) continue;
@@ -67,6 +77,7 @@ export function stageChain(b: UringBackend, run: ChainRun): boolean {
     }
   }
   run.waiting = false;
+  run.segment = first;
   run.staged = end + 1;
   const quiet = quietSegment(b, run, first, end);
   run.quietFrom = quiet ? first : -1;
@@ -83,13 +94,16 @@ export function stageChain(b: UringBackend, run: ChainRun): boolean {
  * last: then it ends in one CQE, the last op's or the first failure's, reaped in one
  * completion batch instead of one per op. Only when every op but the last knows its success
  * result in advance (OpKind.quietResult), and never with timeouts or an AbortSignal: those
- * need each op's own CQE to tell which one the cancel hit.
+ * need each op's own CQE to tell which one the cancel hit. Never with a hardlinked op before
+ * the last either: its result (a short read) is not known in advance, and if a quiet op
+ * before it failed the kernel would post no CQE for it, which the addon counted as pending.
  */
 function quietSegment(b: UringBackend, run: ChainRun, first: number, end: number): boolean {
   if (!b.cqeSkip || end === first || run.signal !== undefined) return false;
   for (let i = first; i <= end; i++) {
     const req = run.reqs[i];
     if (req.timeout > 0) return false;
+    if (i < end && req.hardlink) return false;
     if (i < end && (req.kind.quietResult === undefined || req.kind.quietResult(req) < 0)) {
       return false;
     }
@@ -137,12 +151,25 @@ export function finishSilenced(b: UringBackend): void {
 
 /** The segment ending with `req` is done: stage the next one, or cancel the rest. */
 export function continueChain(b: UringBackend, run: ChainRun, req: Request): void {
-  if (run.aborted || b.closing || !outcomeOf(req, true).ok) {
+  if (run.aborted || b.closing || linkBroken(run, req.index)) {
     cancelUnstaged(b, run);
   } else if (b.queue.length > 0 || !stageChain(b, run)) {
     run.waiting = true;
     b.queue.push(run);
   }
+}
+
+/**
+ * Whether the kernel stopped the segment that ends at `last`: one of its ops failed and was
+ * not hardlinked (a failure cancels every op linked after it, hardlinked or not; a hardlinked
+ * op's own failure or short result lets the next one run).
+ */
+function linkBroken(run: ChainRun, last: number): boolean {
+  for (let i = run.segment; i <= last; i++) {
+    const req = run.reqs[i];
+    if (!req.hardlink && !succeeded(req, true)) return true;
+  }
+  return false;
 }
 
 /** Ops of a chain that never reached the kernel complete with ECANCELED. */

@@ -42,7 +42,9 @@ export function onComplete(b: UringBackend, count: number): void {
         if (req.chain !== null && req.chain.quietTo >= 0) quietCqe(b, req.chain, req);
         req.res = res;
         req.done = true;
-        if (req.chain?.aborted && res >= 0) cancelNextInChain(b, req);
+        // The next linked op starts now (after a success, or whatever the outcome of a
+        // hardlinked op): it gets its own cancel.
+        if (req.chain?.aborted && (res >= 0 || req.hardlink)) cancelNextInChain(b, req);
         break;
       case KIND_TIMEOUT:
         if (res === ETIME) req.timedOut = true;
@@ -76,7 +78,9 @@ export function finish(b: UringBackend, req: Request): void {
   }
   const run = req.chain;
   if (run) {
-    if (req.opens && !req.opens.open && req.opens.index >= 0 && req.res < 0) {
+    // A hardlinked open that failed keeps its slot until the chain settles: the ops linked
+    // after it still name that slot.
+    if (req.opens && !req.opens.open && req.opens.index >= 0 && req.res < 0 && !req.hardlink) {
       releaseDirect(b, req.opens);
     }
     if (req.index === run.staged - 1 && run.staged < run.reqs.length) {
@@ -112,6 +116,9 @@ function settle(b: UringBackend, req: Request): void {
 export function settleChain(b: UringBackend, run: ChainRun): void {
   for (const req of run.reqs) {
     if (req.kind.directByIndex && req.file && req.res >= 0) releaseDirect(b, req.file);
+    if (req.opens && !req.opens.open && req.opens.index >= 0 && req.res < 0) {
+      releaseDirect(b, req.opens);
+    }
   }
   run.settle();
   // A failed chain must not leak the files it opened and did not close.

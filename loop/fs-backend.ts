@@ -1,5 +1,6 @@
 // The node:fs backend: the same contract where io_uring cannot be used. Chains
-// run sequentially; a failure cancels the rest with ECANCELED, like linked SQEs.
+// run sequentially; a failure cancels the rest with ECANCELED, like linked SQEs,
+// except the failure (or short I/O) of a hardlinked op, after which the next op runs.
 import * as fs from 'node:fs';
 import type { Backend, RingStats } from './backend';
 import type { ChainFile } from './chain-file';
@@ -61,14 +62,21 @@ export class FsBackend implements Backend {
       run.reject = reject;
     });
     let failed = false;
+    let broken = false;
     for (const req of reqs) {
-      if (failed || this.closed) {
+      if (broken || this.closed) {
         req.res = ECANCELED;
+        failed = true;
       } else {
         req.signal = signal;
         await this.execute(req);
         const outcome = outcomeOf(req, true);
-        if (!outcome.ok) failed = true;
+        if (!outcome.ok) {
+          failed = true;
+          // An abort stops the chain even after a hardlinked op, as on the ring, where
+          // the next op starts only to be cancelled.
+          if (!req.hardlink || req.aborted) broken = true;
+        }
       }
       this.completed++;
     }

@@ -12,11 +12,20 @@ import type { Request } from './request';
 
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** Whether the request succeeded, as outcomeOf() would say, without making its value. */
+export function succeeded(req: Request, inChain: boolean): boolean {
+  const kind = req.kind;
+  const res = kind.normalize ? kind.normalize(req.res) : req.res;
+  if (res < 0) return false;
+  return !inChain || !kind.expected || req.hardlink || res >= kind.expected(req);
+}
+
 export function outcomeOf(req: Request, inChain: boolean): Outcome {
   const kind = req.kind;
   const res = kind.normalize ? kind.normalize(req.res) : req.res;
   if (res >= 0) {
-    if (inChain && kind.expected) {
+    // A hardlinked op reads or writes "up to N": a short result is its value.
+    if (inChain && kind.expected && !req.hardlink) {
       const expected = kind.expected(req);
       if (res < expected) return { ok: false, error: shortIoError(kind.name, res, expected) };
     }

@@ -64,6 +64,7 @@ export const Opcode = {
 
 export const IOSQE_FIXED_FILE = 1 << 0;
 export const IOSQE_IO_LINK = 1 << 2;
+export const IOSQE_IO_HARDLINK = 1 << 3;
 export const IOSQE_ASYNC = 1 << 4;
 /** No CQE when the op succeeds (Linux 5.17, IORING_FEAT_CQE_SKIP). */
 export const IOSQE_CQE_SKIP_SUCCESS = 1 << 6;

@@ -18,6 +18,11 @@ export class Request<A = unknown> {
   /** Linked-timeout timespec. */
   ts: Uint8Array | undefined = undefined;
   timeout = 0;
+  /**
+   * Chain option `hardlink`: the next op runs whatever this one's outcome (IOSQE_IO_HARDLINK),
+   * and a short read/write/receive/send is a success with its byte count.
+   */
+  hardlink = false;
   signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
   /** Multishot kinds: receives each CQE's result and flags before the request settles. */

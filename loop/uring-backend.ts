@@ -35,6 +35,7 @@ import {
   IORING_FEAT_CQE_SKIP,
   IOSQE_CQE_SKIP_SUCCESS,
   IOSQE_FIXED_FILE,
+  IOSQE_IO_HARDLINK,
   IOSQE_IO_LINK,
   KIND_BITS,
   KIND_MAIN,
@@ -313,7 +314,10 @@ export class UringBackend implements Backend {
 
   /**
    * Stages one request (and its linked timeout) in the entries reserved at `at`; a `quiet` one
-   * posts no CQE when it succeeds (IOSQE_CQE_SKIP_SUCCESS). Returns the next free entry.
+   * posts no CQE when it succeeds (IOSQE_CQE_SKIP_SUCCESS). A hardlinked one linked to a next
+   * op goes in with IOSQE_IO_HARDLINK (on the op itself even when its timeout sits between
+   * them: the kernel unlinks the timeout once the op is done, and the op's flag decides whether
+   * its failure cancels what follows). Returns the next free entry.
    */
   stage(req: Request, linkNext: boolean, at: number, group: number, quiet = false): number {
     const slot = this.slots.acquire(req);
@@ -325,7 +329,11 @@ export class UringBackend implements Backend {
       req,
       (req.gen << KIND_BITS) | KIND_MAIN,
       (req.file && !req.kind.directByIndex ? IOSQE_FIXED_FILE : 0) |
-        (linkNext || req.timeout > 0 ? IOSQE_IO_LINK : 0) |
+        (linkNext && req.hardlink
+          ? IOSQE_IO_HARDLINK
+          : linkNext || req.timeout > 0
+            ? IOSQE_IO_LINK
+            : 0) |
         (quiet ? IOSQE_CQE_SKIP_SUCCESS : 0),
       group,
     );

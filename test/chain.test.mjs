@@ -17,6 +17,7 @@ import {
   hasCommand,
   FIXTURES,
   IS_LINUX,
+  backendOf,
 } from './helpers.mjs';
 
 /** Asserts a ChainError and the shape of its per-op results; returns it. */
@@ -60,6 +61,21 @@ describeBackends('chain', (backend, t) => {
       expect(f.open).to.equal(false);
       expect(fs.readFileSync(p, 'utf8')).to.equal('written by a chain\n');
       if (IS_LINUX) expect(fdsPointingTo(p)).to.deep.equal([]);
+    });
+
+    it('open -> read -> close on its ChainFile is one linked group: one CQE where CQEs can be skipped', async function () {
+      if (backend !== 'io_uring' || !backendOf(t.ring).cqeSkip) this.skip();
+      const p = t.file('one-group.txt');
+      fs.writeFileSync(p, 'abcd');
+      const before = t.ring.stats();
+      const c = t.ring.chain();
+      const f = c.open(p, 'r');
+      c.read(f, Buffer.alloc(4), 0, 4, 0).close(f);
+      expect(await c.run()).to.deep.equal([f, 4, undefined]);
+      const after = t.ring.stats();
+      expect(after.sqesSubmitted - before.sqesSubmitted).to.equal(3);
+      expect(after.cqesReaped - before.cqesReaped, 'CQEs posted').to.equal(1);
+      expect(after.cqesSkipped - before.cqesSkipped, 'CQEs skipped').to.equal(2);
     });
 
     it('a ChainFile left open by the chain works with ring ops until ring.close()', async function () {

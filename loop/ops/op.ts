@@ -76,7 +76,8 @@ export interface OpKind<A = unknown> {
   quietResult?(req: Request<A>): number;
   /**
    * In a chain the op waits for its whole length (MSG_WAITALL): a short receive would run the
-   * next op on a partly filled buffer. `waitAll: false` is refused there.
+   * next op on a partly filled buffer. `waitAll: false` is refused there, except on a hardlinked
+   * op, which takes what arrives unless given `waitAll: true`.
    */
   readonly chainWaitsAll?: boolean;
   /** Adds to a ring call's rejection what its arguments say (bind, connect: the address). */

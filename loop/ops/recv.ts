@@ -1,6 +1,6 @@
 // IORING_OP_RECV, in two forms:
 // - recv: into buffer[offset, offset+length); `flags` may hold MSG_WAITALL
-//   (wait for the whole length; chains always do: OpKind.chainWaitsAll).
+//   (wait for the whole length; chains do unless the op is hardlinked: OpKind.chainWaitsAll).
 // - recvProvided / recvMultishot: into a buffer the kernel takes from a
 //   provided-buffer group (loop/net/buffer-group.ts); each CQE names the
 //   buffer in its flags. The multishot form yields one CQE per arrival until
