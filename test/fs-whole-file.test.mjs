@@ -42,9 +42,11 @@ describeBackends('whole-file calls', (backend, t) => {
     const fdsBefore = fdCount();
     // After each test (before the ring shuts down): no fd, no op in flight, every direct
     // descriptor back in the table.
-    t.defer(() => {
+    t.defer(async () => {
       expect(t.ring.stats().inFlight, 'ops in flight').to.equal(0);
-      expect(fdCount(), 'open fds').to.equal(fdsBefore);
+      // A child process's pipes close a moment after it exits.
+      if (fdCount() > fdsBefore) await new Promise((r) => setTimeout(r, 200));
+      expect(fdCount(), 'open fds').to.be.at.most(fdsBefore);
       if (backend === 'io_uring') {
         expect(backendOf(t.ring).directFree.length, 'free direct descriptors').to.equal(
           t.ring.features.directFiles,
@@ -149,12 +151,14 @@ describeBackends('whole-file calls', (backend, t) => {
         const fifo = t.file('fifo');
         execFileSync('mkfifo', [fifo]);
         const data = patternBytes(size, 3);
+        const source = t.file('source');
+        fs.writeFileSync(source, data);
         // A writer in another process: writes everything, then closes its end. The open of
         // readFile waits for it.
         const writer = spawn(process.execPath, [
           '-e',
           `const fs=require('fs');const fd=fs.openSync(${JSON.stringify(fifo)},'w');` +
-            `fs.writeSync(fd,Buffer.from(${JSON.stringify(data.toString('base64'))},'base64'));fs.closeSync(fd);`,
+            `fs.writeFileSync(fd,fs.readFileSync(${JSON.stringify(source)}));fs.closeSync(fd);`,
         ]);
         const exited = new Promise((resolve) => writer.on('exit', resolve));
         const got = await ours.readFile(fifo);

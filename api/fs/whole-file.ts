@@ -149,22 +149,25 @@ function readChain(
   const file = chain.open(path, flags);
   // Two reads: the second one returning 0 is what proves the end of the file. A short first
   // read is not enough: /proc files and pipes return less than asked before their end.
-  chain.read(file, buffer, 0, READ_FIRST, -1, HARDLINK as never);
-  chain.read(file, buffer, READ_FIRST, READ_FIRST, -1, HARDLINK as never);
+  chain.read(file, buffer, 0, READ_FIRST, -1, HARDLINK);
+  chain.read(file, buffer, READ_FIRST, READ_FIRST, -1, HARDLINK);
   chain.close(file);
   return chain.run(signal ? { signal } : undefined).then(
     (results) =>
-      afterChain(ring, path, flags, encoding, signal, buffer, results[1], results[2] as number),
+      afterChain(
+        ring,
+        path,
+        flags,
+        encoding,
+        signal,
+        buffer,
+        results[1] as number,
+        results[2] as number,
+      ),
     (err) => {
       if (!(err instanceof ChainError)) throw err; // An abort: the buffer is not reused.
       // Every op of the chain has completed: the kernel is done with the buffer.
-      const cause = err.cause as ErrnoError & { bytes?: number };
-      if (cause.code === 'ERR_URING_SHORT_IO' && (err.index === 1 || err.index === 2)) {
-        // Without a hardlink a short read ends the chain: the rest goes through a regular fd.
-        const first = err.index === 1 ? cause.bytes : err.results[1];
-        const second = err.index === 2 ? cause.bytes : -1;
-        return afterChain(ring, path, flags, encoding, signal, buffer, first, second as number);
-      }
+      const cause = err.cause as ErrnoError;
       giveBack(buffer);
       if (err.index === 1 && NODE_MAJOR >= 26 && cause.path === undefined) {
         // Node 26 names the path in a failed read of readFile (EISDIR).
@@ -176,9 +179,9 @@ function readChain(
 }
 
 /**
- * The chain read `first` bytes into buffer[0, READ_FIRST) and `second` into the rest (-1: not
- * known). A second read of 0 was the end of the file; otherwise the file goes on (or may): the
- * rest comes through a regular fd, from where the chain stopped.
+ * The chain read `first` bytes into buffer[0, READ_FIRST) and `second` into the rest. A second
+ * read of 0 was the end of the file; otherwise the file goes on (or may): the rest comes through
+ * a regular fd, from where the chain stopped.
  */
 function afterChain(
   ring: Ring,
@@ -187,12 +190,9 @@ function afterChain(
   encoding: string | null,
   signal: AbortSignal | undefined,
   buffer: Buffer,
-  firstRead: unknown,
+  first: number,
   second: number,
 ): Buffer | string | Promise<Buffer | string> {
-  const first = (
-    typeof firstRead === 'object' ? (firstRead as { value: number }).value : firstRead
-  ) as number;
   let head: Buffer;
   try {
     if (second === 0) {
@@ -201,9 +201,9 @@ function afterChain(
       buffer.copy(bytes, 0, 0, first);
       return bytes;
     }
-    head = Buffer.allocUnsafeSlow(first + Math.max(second, 0));
+    head = Buffer.allocUnsafeSlow(first + second);
     buffer.copy(head, 0, 0, first);
-    if (second > 0) buffer.copy(head, first, READ_FIRST, READ_FIRST + second);
+    buffer.copy(head, first, READ_FIRST, READ_FIRST + second);
   } finally {
     giveBack(buffer);
   }
