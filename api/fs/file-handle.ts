@@ -19,6 +19,7 @@ import {
   booleanArg,
   checkAborted,
   integerArg,
+  modeOf,
   objectArg,
   optionsOf,
   outOfRange,
@@ -45,6 +46,8 @@ const fstatBigint = promisify(fs.fstat) as (
 /** node's default buffer for read() without one. */
 const DEFAULT_READ_SIZE = 16384;
 const MAX_INT32 = 2 ** 31 - 1;
+/** node's kMaxUserId. */
+const MAX_USER_ID = 2 ** 32 - 1;
 
 /** What node's calls on a closed FileHandle reject with. */
 function closedError(syscall: string): Error {
@@ -148,11 +151,20 @@ export class FileHandle extends EventEmitter {
 
   // chmod, chown and utimes: io_uring has no op for them; node:fs runs them on the fd.
   chmod(mode: unknown): Promise<void> {
-    return this.#call('fchmod', () => fchmod(this.#fd, mode as fs.Mode));
+    return this.#call('fchmod', () => {
+      // Checked here, not by node:fs: its binding aborts the process on a mode of -0.
+      if (mode === undefined) throw argTypeError('mode', 'of type number', mode);
+      return fchmod(this.#fd, modeOf(mode, 0));
+    });
   }
 
   chown(uid: unknown, gid: unknown): Promise<void> {
-    return this.#call('fchown', () => fchown(this.#fd, uid as number, gid as number));
+    return this.#call('fchown', () => {
+      // + 0 turns -0 into 0, which node's binding would abort on.
+      const u = integerArg(uid, 'uid', -1, MAX_USER_ID) + 0;
+      const g = integerArg(gid, 'gid', -1, MAX_USER_ID) + 0;
+      return fchown(this.#fd, u, g);
+    });
   }
 
   datasync(): Promise<void> {
