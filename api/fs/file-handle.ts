@@ -63,11 +63,19 @@ function invalidState(message: string): Error {
   return error;
 }
 
-/** Closes an fd through the ring, or directly once the ring is down. */
+/**
+ * Closes an fd through the ring, or directly when the ring is down or went down before the close
+ * ran (a close still queued in JS is cancelled by shutdown(), not run).
+ */
 function closeFd(ring: Ring, fd: number): Promise<void> {
   return ring.close(fd).catch((err: { code?: string }) => {
-    if (err?.code !== 'ERR_URING_CLOSED') throw err;
-    return promisify(fs.close)(fd);
+    if (err?.code !== 'ERR_URING_CLOSED' && err?.code !== 'ECANCELED') throw err;
+    return new Promise<void>((resolve, reject) =>
+      fs.fstat(fd, (gone) => {
+        if (gone) resolve();
+        else fs.close(fd, (e) => (e ? reject(e) : resolve()));
+      }),
+    );
   });
 }
 
