@@ -193,6 +193,7 @@ describeBackends('FileHandle', (backend, t) => {
       'stat().isFile()': async (h) => (await h.stat()).isFile(),
       'stat({ bigint: true }).size': async (h) => (await h.stat({ bigint: true })).size,
       'stat(5).size': async (h) => (await h.stat(5)).size,
+      'stat(null)': (h) => h.stat(null),
       'truncate()': (h) => h.truncate(),
       'truncate(5)': (h) => h.truncate(5),
       'truncate(-3)': (h) => h.truncate(-3),

@@ -281,9 +281,13 @@ export class FileHandle extends EventEmitter {
 
   stat(options?: unknown): Promise<Stats | fs.BigIntStats> {
     return this.#call('fstat', async () => {
-      const o = (options ?? { bigint: false }) as { bigint?: boolean; signal?: unknown };
-      // Node 20 reads `bigint` off anything; later versions check the options.
-      if (NODE_MAJOR >= 22) objectArg(o, 'options');
+      const o = (options === undefined ? { bigint: false } : options) as {
+        bigint?: boolean;
+        signal?: unknown;
+      };
+      // Node 26 checks the options; earlier versions read `bigint` off anything but null.
+      if (NODE_MAJOR >= 26) objectArg(o, 'options');
+      else if (o === null) throw new TypeError("Cannot read properties of null (reading 'bigint')");
       checkAborted(signalOf(o.signal));
       // statx's nanoseconds as bigints are node's to decode: that form is delegated.
       if (o.bigint) return fstatBigint(this.#fd, { bigint: true });
