@@ -285,9 +285,9 @@ export class FileHandle extends EventEmitter {
         bigint?: boolean;
         signal?: unknown;
       };
-      // Node 26 checks the options; earlier versions read `bigint` off anything but null.
-      if (NODE_MAJOR >= 26) objectArg(o, 'options');
-      else if (o === null) throw new TypeError("Cannot read properties of null (reading 'bigint')");
+      // Node 26 checks the options; earlier versions read `bigint` off anything, and fail on
+      // null with an uncoded TypeError, which is reported here with node 26's code.
+      if (NODE_MAJOR >= 26 || o === null) objectArg(o, 'options');
       checkAborted(signalOf(o.signal));
       // statx's nanoseconds as bigints are node's to decode: that form is delegated.
       if (o.bigint) return fstatBigint(this.#fd, { bigint: true });
