@@ -35,24 +35,28 @@ function fdCount() {
   return fs.readdirSync('/proc/self/fd').length;
 }
 
+/**
+ * Run after each test (before the ring shuts down): no fd, no op in flight, every direct
+ * descriptor back in the table.
+ */
+async function expectNothingLeft(ring, backend, fdsBefore) {
+  expect(ring.stats().inFlight, 'ops in flight').to.equal(0);
+  // A child process's pipes close a moment after it exits.
+  if (fdCount() > fdsBefore) await new Promise((r) => setTimeout(r, 200));
+  expect(fdCount(), 'open fds').to.be.at.most(fdsBefore);
+  if (backend === 'io_uring') {
+    expect(backendOf(ring).directFree.length, 'free direct descriptors').to.equal(
+      ring.features.directFiles,
+    );
+  }
+}
+
 describeBackends('whole-file calls', (backend, t) => {
   let ours;
   beforeEach(function () {
     ours = fsOn(t.ring);
     const fdsBefore = fdCount();
-    // After each test (before the ring shuts down): no fd, no op in flight, every direct
-    // descriptor back in the table.
-    t.defer(async () => {
-      expect(t.ring.stats().inFlight, 'ops in flight').to.equal(0);
-      // A child process's pipes close a moment after it exits.
-      if (fdCount() > fdsBefore) await new Promise((r) => setTimeout(r, 200));
-      expect(fdCount(), 'open fds').to.be.at.most(fdsBefore);
-      if (backend === 'io_uring') {
-        expect(backendOf(t.ring).directFree.length, 'free direct descriptors').to.equal(
-          t.ring.features.directFiles,
-        );
-      }
-    });
+    t.defer(() => expectNothingLeft(t.ring, backend, fdsBefore));
   });
 
   /** The same call through both implementations: the same outcome. */
@@ -365,6 +369,35 @@ describeBackends('whole-file calls', (backend, t) => {
       for (let i = 0; i < 100; i++)
         expect(fs.readFileSync(t.file(`w${i}`), 'utf8')).to.equal(`v${i}`);
     });
+  });
+
+  it('the leak check fails on a leaked fd, op or direct descriptor (negative control)', async function () {
+    const fds = fdCount();
+    const fd = fs.openSync(t.file('leak'), 'w');
+    await expectNothingLeft(t.ring, backend, fds).then(
+      () => expect.fail('a leaked fd passed'),
+      (err) => expect(err.message).to.match(/open fds/),
+    );
+    fs.closeSync(fd);
+    const fifo = makeFifo(t.dir);
+    const pending = t.ring.read(fifo.fd, Buffer.alloc(1));
+    await expectNothingLeft(t.ring, backend, fdCount()).then(
+      () => expect.fail('an op in flight passed'),
+      (err) => expect(err.message).to.match(/in flight/),
+    );
+    fifo.feed('x');
+    await pending;
+    fifo.release();
+    if (backend === 'io_uring') {
+      const chain = t.ring.chain();
+      const file = chain.open(t.file('direct'), 'w');
+      await chain.run();
+      await expectNothingLeft(t.ring, backend, fdCount()).then(
+        () => expect.fail('a direct descriptor left open passed'),
+        (err) => expect(err.message).to.match(/direct descriptors/),
+      );
+      await t.ring.close(file);
+    }
   });
 
   it('EMFILE with a low fd limit: node’s error, nothing left open', async function () {
