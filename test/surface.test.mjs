@@ -159,3 +159,31 @@ describe('public surface: uring-loop/fs', function () {
     }
   });
 });
+
+describe("public surface: FileHandle (uring-loop/fs's open())", function () {
+  it("FileHandle.prototype holds node's FileHandle members only; a handle shows no internals", async function () {
+    const { createRequire } = await import('node:module');
+    const fsp = await import('node:fs/promises');
+    const { createFs } = createRequire(import.meta.url)('uring-loop');
+    const ring = new Ring();
+    const theirs = await fsp.open(new URL(import.meta.url));
+    const mine = await createFs(ring).open(new URL(import.meta.url));
+    try {
+      const proto = Object.getPrototypeOf(mine);
+      expect(Object.getOwnPropertyNames(proto).sort()).to.deep.equal(
+        Object.getOwnPropertyNames(Object.getPrototypeOf(theirs)).sort(),
+      );
+      expect(Object.getOwnPropertySymbols(proto)).to.deep.equal([Symbol.asyncDispose]);
+      // EventEmitter's own fields and `close`, as on node's handle.
+      expect(Object.getOwnPropertyNames(mine).sort()).to.deep.equal(
+        Object.getOwnPropertyNames(theirs).sort(),
+      );
+      for (const hidden of ['ring', 'refs', 'unref', 'call', 'release']) {
+        expect(mine[hidden], hidden).to.equal(undefined);
+      }
+    } finally {
+      await Promise.all([mine.close(), theirs.close()]);
+      await ring.shutdown();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { fileOps } from '../../loop/ops';
 import type { OpKind } from '../../loop/ops/op';
 import type { StatArgs } from '../../loop/ops/stat';
 import { requestOf, type Request } from '../../loop/request';
-import { backendOf } from '../ring';
+import { backendOf, type Ring } from '../ring';
 import { pathText, ringPath } from './args';
 import { nodeError } from './fs-errors';
 import { nodeStatsFromBigInt, nodeStatsFromStatx } from './node-stats';
@@ -32,6 +32,22 @@ export async function statx(
   return stats ? nodeStatsFromBigInt(stats, bigint) : nodeStatsFromStatx(buf, bigint);
 }
 
+/** One statx of an open fd on `ring` (FileHandle.stat); rejects with node's fstat error. */
+export async function fstatx(
+  ring: Ring,
+  fd: number,
+  bigint: boolean,
+): Promise<fs.Stats | fs.BigIntStats> {
+  const req = requestOf(fileOps.stat as OpKind<StatArgs>, fd);
+  try {
+    await backendOf(ring).run(req as Request);
+  } catch (err) {
+    throw nodeError(err, 'fstat', undefined);
+  }
+  const { stats, statx: buf } = req.args;
+  return stats ? nodeStatsFromBigInt(stats, bigint) : nodeStatsFromStatx(buf, bigint);
+}
+
 function statCall(noFollow: boolean) {
   const name = noFollow ? 'lstat' : 'stat';
   const delegate = noFollow ? nodeFs.lstat : nodeFs.stat;
@@ -46,7 +62,7 @@ function statCall(noFollow: boolean) {
         (options !== undefined && (typeof options !== 'object' || options === null))
       )
         return delegate(path as Target, options as fs.StatOptions);
-      const bigint = Boolean((options as { bigint?: unknown } | undefined)?.bigint);
+      const bigint = (options as { bigint?: unknown } | undefined)?.bigint === true;
       return statx(ringOf, p, noFollow, name, bigint);
     };
     return Object.defineProperty(call, 'name', { value: name });
