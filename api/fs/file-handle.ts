@@ -26,6 +26,45 @@ import {
 } from './options';
 import { fstatx } from './stat-calls';
 
+/** node names readv(2) and writev(2) failures 'read' and 'write'. */
+function asSyscall(syscall: string) {
+  return (err: unknown): never => {
+    const errno = (err as { errno?: unknown }).errno;
+    throw typeof errno === 'number' ? errnoError(errno, syscall) : err;
+  };
+}
+
+/**
+ * readv/writev position as the ring takes it: node reads a number below 0 (or anything not a
+ * number) as "the current position"; undefined for a number the ring would not take as it is.
+ */
+function vectorPosition(position: unknown): number | undefined {
+  if (typeof position !== 'number') return -1;
+  if (!Number.isSafeInteger(position)) return undefined;
+  return position < 0 ? -1 : position;
+}
+
+const readvAsync = promisify(fs.readv);
+const writevAsync = promisify(fs.writev);
+
+function readvNode(
+  fd: number,
+  views: NodeJS.ArrayBufferView[],
+  position: unknown,
+): Promise<number> {
+  const pos = typeof position === 'number' ? position : undefined;
+  return readvAsync(fd, views, pos).then((r) => r.bytesRead);
+}
+
+function writevNode(
+  fd: number,
+  views: NodeJS.ArrayBufferView[],
+  position: unknown,
+): Promise<number> {
+  const pos = typeof position === 'number' ? position : undefined;
+  return writevAsync(fd, views, pos).then((r) => r.bytesWritten);
+}
+
 export interface ReadResult<T> {
   bytesRead: number;
   buffer: T;
@@ -252,10 +291,15 @@ export class FileHandle extends EventEmitter {
   }> {
     return this.#call('readv', async () => {
       const views = buffersOf(buffers);
-      const pos = typeof position === 'number' ? position : -1;
+      const pos = vectorPosition(position);
       // readv(2) of no buffers is refused by the ring; node passes it on and gets EINVAL.
       if (views.length === 0) throw errnoError(EINVAL, 'read');
-      const n = await this.#ring.readv(this.#fd, views, pos);
+      // Of no bytes, the ring answers 0 at once; node's readv(2) still reaches the kernel, which
+      // says what the file is (EISDIR for a directory). An odd position is node's to read.
+      const n =
+        pos === undefined || views.every((v) => v.byteLength === 0)
+          ? await readvNode(this.#fd, views, position)
+          : await this.#ring.readv(this.#fd, views, pos).catch(asSyscall('read'));
       return nullProto({ bytesRead: n, buffers });
     });
   }
@@ -377,8 +421,13 @@ export class FileHandle extends EventEmitter {
   }> {
     return this.#call('writev', async () => {
       const views = buffersOf(buffers);
-      const pos = typeof position === 'number' ? position : -1;
-      const n = views.length === 0 ? 0 : await this.#ring.writev(this.#fd, views, pos);
+      const pos = vectorPosition(position);
+      const n =
+        views.length === 0
+          ? 0
+          : pos === undefined
+            ? await writevNode(this.#fd, views, position)
+            : await this.#ring.writev(this.#fd, views, pos).catch(asSyscall('write'));
       return nullProto({ bytesWritten: n, buffers });
     });
   }

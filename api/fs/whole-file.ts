@@ -361,7 +361,12 @@ function writeWithFd(
  */
 export function readFileOn(ringOf: RingOf) {
   return function readFile(path: unknown, options?: unknown): Promise<Buffer | string> {
-    if (!(path instanceof FileHandle) && ringPath(path) === undefined) {
+    // The 'buffer' encoding is node's own quirk (refused or not depending on the file's type
+    // and node's version): node's function decides.
+    if (
+      (!(path instanceof FileHandle) && ringPath(path) === undefined) ||
+      bufferEncoding(options)
+    ) {
       return (nodeFs.readFile as (...args: unknown[]) => Promise<Buffer | string>)(path, options);
     }
     return readFileOnRing(ringOf(), path, options);
@@ -384,4 +389,13 @@ export function appendFileOn(ringOf: RingOf) {
     }
     return appendFileOnRing(ringOf(), path, data, options);
   };
+}
+
+function bufferEncoding(options: unknown): boolean {
+  if (options === 'buffer') return true;
+  return (
+    typeof options === 'object' &&
+    options !== null &&
+    (options as { encoding?: unknown }).encoding === 'buffer'
+  );
 }
