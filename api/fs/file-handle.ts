@@ -229,7 +229,7 @@ export class FileHandle extends EventEmitter {
     let buf = buffer as NodeJS.ArrayBufferView;
     let off = offset;
     let len = length;
-    let pos: number | bigint;
+    let pos: number | bigint = -1;
     try {
       if (!ArrayBuffer.isView(buf)) {
         // read(options) or read()
@@ -259,13 +259,20 @@ export class FileHandle extends EventEmitter {
       else integerArg(off, 'offset', 0);
       const size = buf.byteLength;
       len ??= size - (off as number);
-      pos = positionOf(position, len as number);
+      // Node 24 made the length an int32 and checks the position first; earlier versions check
+      // it last, after an empty read has returned.
+      const int32 = NODE_MAJOR >= 24;
+      if (int32) {
+        len = (len as number) | 0;
+        pos = positionOf(position, len as number);
+      }
       if (len === 0) return Promise.resolve(readResult(0, buf) as ReadResult<T>);
       if (size === 0) throw argValueError('buffer', buf, 'is empty and cannot be written');
       if ((len as number) < 0) throw outOfRange('length', '>= 0', len);
       if ((off as number) + (len as number) > size) {
         throw outOfRange('length', `<= ${size - (off as number)}`, len);
       }
+      if (!int32) pos = positionOf(position, len as number);
     } catch (err) {
       return Promise.reject(err);
     }
