@@ -108,10 +108,11 @@ export class FsBackend implements Backend {
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Like the ring's cancel-all: every running op settles now with ECANCELED.
+    // Like the ring's cancel-all: every running op settles now with ECANCELED, but a close,
+    // which is waited for (as a close the kernel already runs completes).
     for (const [req, done] of [...this.live]) {
       req.shutdown = true;
-      done(ECANCELED);
+      if (!req.kind.fsRunsToEnd) done(ECANCELED);
     }
     if (this.live.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     await this.closeFiles([...this.chainFiles]);
@@ -122,6 +123,7 @@ export class FsBackend implements Backend {
    * Runs one request to its result. An abort or a timeout settles it at once
    * with ECANCELED; node:fs cannot stop the underlying call, whose result is
    * then ignored (its buffers stay referenced by that call until it returns).
+   * An op that runs to its end (close) keeps waiting for that result.
    */
   private execute(req: Request): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -140,10 +142,11 @@ export class FsBackend implements Backend {
         resolve();
       };
       this.live.set(req, done);
+      const cutShort = req.kind.fsRunsToEnd ? () => undefined : () => done(ECANCELED);
       if (req.timeout > 0) {
         timer = setTimeout(() => {
           req.timedOut = true;
-          done(ECANCELED);
+          cutShort();
         }, req.timeout);
       }
       if (req.signal) {
@@ -154,7 +157,7 @@ export class FsBackend implements Backend {
         }
         req.onAbort = () => {
           req.aborted = true;
-          done(ECANCELED);
+          cutShort();
         };
         req.signal.addEventListener('abort', req.onAbort, { once: true });
       }

@@ -15,6 +15,7 @@ import {
   makeTempDir,
   removeTempDir,
   delay,
+  fdIsOpen,
   IS_LINUX,
 } from './helpers.mjs';
 
@@ -175,6 +176,34 @@ describeBackends('cancellation and timeouts', (backend, t) => {
       );
       expectErrnoError(err, { code: 'ETIMEDOUT', syscall: 'sleep' });
     });
+  });
+
+  describe('a close cut short while it runs', function () {
+    for (const [name, options] of [
+      ['aborted', () => ({ signal: AbortSignal.timeout(10) })],
+      ['timed out', () => ({ timeout: 10 })],
+    ]) {
+      it(`${name}: settles with its result, so a rejection means the fd is still open`, async function () {
+        const fd = fs.openSync(t.file('close-me'), 'w');
+        // node:fs's close (the fs backend's) takes 50 ms: the abort or timeout comes while it runs.
+        const realClose = fs.close;
+        fs.close = (f, cb) =>
+          f === fd ? setTimeout(() => realClose(f, cb), 50) : realClose(f, cb);
+        let outcome;
+        try {
+          outcome = await t.ring.close(fd, options()).then(
+            () => 'closed',
+            (err) => err,
+          );
+          await delay(60);
+        } finally {
+          fs.close = realClose;
+        }
+        const open = fdIsOpen(fd);
+        if (open) fs.closeSync(fd);
+        expect({ outcome, open }).to.deep.equal({ outcome: 'closed', open: false });
+      });
+    }
   });
 
   describe('shutdown', function () {

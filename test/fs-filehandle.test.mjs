@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 
+import { Ring } from '../index.mjs';
 import { collectGarbage, describeBackends, fdIsOpen, makeFifo, runNode } from './helpers.mjs';
 import { fsOn, outcome, plain } from './fs-common.mjs';
 
@@ -284,6 +285,32 @@ describeBackends('FileHandle', (backend, t) => {
       expect(seen[0]).to.deep.equal(seen[1]);
       expect(seen[0].read.bytesRead).to.equal(3);
       expect(seen[0].openAfter).to.equal(false);
+    });
+
+    it('a close its ring shuts down under closes the fd once', async function () {
+      const ring = new Ring({ backend });
+      const mine = await fsOn(ring).open(t.file('shutdown'), 'w+');
+      const fd = mine.fd;
+      // node:fs's close of this fd is held back: a second close would still find it open, and
+      // in real life by then it may be the number of a file opened since.
+      const closes = [];
+      const realClose = fs.close;
+      fs.close = (f, cb) => {
+        if (f !== fd) return realClose(f, cb);
+        closes.push(f);
+        setTimeout(() => realClose(f, cb), 50);
+      };
+      let closed;
+      try {
+        const closing = outcome(() => mine.close());
+        await ring.shutdown();
+        closed = await closing;
+      } finally {
+        fs.close = realClose;
+      }
+      expect(closed).to.deep.equal({ value: undefined });
+      expect(closes.length).to.be.at.most(1);
+      expect(fdIsOpen(fd)).to.equal(false);
     });
 
     it('Symbol.asyncDispose closes', async function () {

@@ -11,6 +11,7 @@ export const close = op<[fd: Fd], void, FdArgs>({
   required: 1,
   count: 1,
   directByIndex: true,
+  fsRunsToEnd: true,
   parse: (fd) => ({ fd: fdArg(fd) }),
   fill(p, req) {
     const file = req.file;

@@ -45,6 +45,12 @@ export interface OpKind<A = unknown> {
   readonly directByIndex?: boolean;
   /** Stops the node:fs work of a request settled early (timeout, abort, shutdown). */
   fsCancel?(req: Request<A>): void;
+  /**
+   * Once node:fs runs it, the request waits for its result: a timeout, an abort or shutdown does
+   * not settle it early. A close must say whether it closed the fd: a caller told it was
+   * cancelled closes the fd again, when the number may already belong to a file opened since.
+   */
+  readonly fsRunsToEnd?: boolean;
   /** Maps a kernel result that means success for this op (sleep: -ETIME). */
   normalize?(res: number): number;
   /** Socket ops: only the io_uring backend runs them; an object naming `waitAll` is options. */
