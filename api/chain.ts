@@ -81,7 +81,7 @@ export class Chain {
     }
     if (this.#ran) throw codedError('ERR_INVALID_STATE', 'this chain has already run');
     const [a0, a1, a2, a3, a4] = positional;
-    const req = requestOf(kind, a0, a1, a2, a3, a4, kind.chainWaitsAll ? WAIT_ALL : undefined);
+    const req = requestOf(kind, a0, a1, a2, a3, a4, kind.chainWaitsAll ? WAIT_ALL : opts);
     const file = req.file;
     if (file && !file.open && !this.#files.has(file)) {
       throw valueError(

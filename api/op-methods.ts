@@ -6,6 +6,8 @@ import type { Op, OpKind } from '../loop/ops/op';
 export interface ChainOpOptions {
   /** Deadline for this op in milliseconds (IORING_OP_LINK_TIMEOUT). */
   timeout?: number;
+  /** write and writev: durable on completion (RWF_DSYNC), as if an fdatasync followed. */
+  dsync?: boolean;
 }
 
 /** One Ring method per op: its positional parameters, then its options; a Promise of its value. */
