@@ -156,7 +156,7 @@ async function powerCutRounds(
     losses: [],
     preallocation: {},
   };
-  const totals = { fdatasyncs: 0, fsyncdirs: 0, fallocates_refused: 0 };
+  const totals = { fdatasyncs: 0, dsync_writes: 0, fsyncdirs: 0, fallocates_refused: 0 };
   let mount = await PowercutMount.mount(scratch.backing, scratch.mountpoint, { fallocate });
   try {
     const dir = path.join(scratch.mountpoint, 'log');
@@ -347,6 +347,9 @@ describe('DurableLog under power loss (powercutfs)', function () {
     expect(s.losses, s.losses.join('\n')).to.deep.equal([]);
     expect(s.acked, 'records were acknowledged').to.be.greaterThan(0);
     expect(s.stats.fdatasyncs, 'fdatasyncs reached the file system').to.be.greaterThan(0);
+    if (backends().includes('io_uring')) {
+      expect(s.stats.dsync_writes, 'RWF_DSYNC writes reached the file system').to.be.greaterThan(0);
+    }
     if (backends().includes('io_uring')) expect(s.preallocation.io_uring).to.equal('fallocate');
     this.test.title += ` (${s.acked} acks, ${s.recoveries} recoveries cut a tail, ${s.cutsEarly} cuts before the first ack)`;
   });
