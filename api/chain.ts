@@ -119,7 +119,7 @@ export class Chain {
     // A hardlinked receive takes what arrives ("read up to N") unless told to wait for all.
     const waits = hardlink ? waitAll === true : kind.chainWaitsAll === true;
     const [a0, a1, a2, a3, a4] = positional;
-    const req = requestOf(kind, a0, a1, a2, a3, a4, waits ? WAIT_ALL : undefined);
+    const req = requestOf(kind, a0, a1, a2, a3, a4, waits ? WAIT_ALL : opts);
     const file = req.file;
     if (file && !file.open && !this.#files.has(file)) {
       throw valueError(

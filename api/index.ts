@@ -1,5 +1,5 @@
 // uring-loop: Linux io_uring on Node's own event loop.
-export { Ring, type RingOptions, type OpOptions, type RingStats } from './ring';
+export { Ring, type RingOptions, type OpOptions, type RingStats, type WriteOptions } from './ring';
 export { Chain, type ChainOpOptions, type RunOptions } from './chain';
 export { ChainFile } from '../loop/chain-file';
 export { Server, type AddressInfo } from './net/server';

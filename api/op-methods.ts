@@ -17,6 +17,8 @@ export interface ChainOpOptions {
   hardlink?: boolean;
   /** recv and recvmsg only: wait for the whole length (MSG_WAITALL). */
   waitAll?: boolean;
+  /** write and writev: durable on completion (RWF_DSYNC), as if an fdatasync followed. */
+  dsync?: boolean;
 }
 
 /** One Ring method per op: its positional parameters, then its options; a Promise of its value. */

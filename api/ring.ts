@@ -31,6 +31,7 @@ import {
   typeError,
   valueError,
   type OpOptions,
+  type WriteOptions,
 } from '../loop/validate';
 
 export interface RingOptions {
@@ -56,7 +57,7 @@ export interface RingOptions {
   taskrun?: 'cooperative' | 'deferred';
 }
 
-export type { OpOptions, RingStats };
+export type { OpOptions, RingStats, WriteOptions };
 
 /** Every op of the table by method name, for supports(). */
 const OPS = new Map<string, OpKind>([...Object.entries(fileOps), ...Object.entries(netOps)]);

@@ -71,6 +71,8 @@ export const IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
 export const IORING_FEAT_CQE_SKIP = 1 << 11;
 export const IORING_FSYNC_DATASYNC = 1 << 0;
 export const IORING_ASYNC_CANCEL_ANY = 1 << 2;
+/** Per-write O_DSYNC (pwritev2(2)), in the SQE's rw_flags. */
+export const RWF_DSYNC = 0x2;
 
 export const AT_FDCWD = -100;
 export const AT_REMOVEDIR = 0x200;

@@ -222,8 +222,26 @@ export function isOptionsObject(value: unknown): boolean {
     !Array.isArray(value) &&
     !(value instanceof ChainFile) &&
     !(value instanceof URL) &&
-    ('signal' in value || 'timeout' in value)
+    ('signal' in value || 'timeout' in value || 'dsync' in value)
   );
+}
+
+/** The options of write and writev: the usual ones plus `dsync`. */
+export interface WriteOptions extends OpOptions {
+  /**
+   * The write is durable when it completes, as if an fdatasync(2) followed it (RWF_DSYNC, per
+   * write O_DSYNC). Default false.
+   */
+  dsync?: boolean;
+}
+
+/** write's and writev's `dsync` option. */
+export function dsyncOption(options: unknown): boolean {
+  if (options === undefined || options === null || typeof options !== 'object') return false;
+  const value = (options as WriteOptions).dsync;
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw typeError('options.dsync', 'of type boolean', value);
+  return value;
 }
 
 /**

@@ -68,9 +68,11 @@ constexpr OpRow kOps[] = {
      [](io_uring_sqe* sqe, const ResolvedEntry& e) {
        io_uring_prep_read(sqe, Fd(e), Bytes(e), Len(e), Position(e));
      }},
+    // Writes, op flags: RWF_* (RWF_DSYNC), for the kernel's per-write flags.
     {IORING_OP_WRITE, 1, ResolveRange,
      [](io_uring_sqe* sqe, const ResolvedEntry& e) {
        io_uring_prep_write(sqe, Fd(e), Bytes(e), Len(e), Position(e));
+       sqe->rw_flags = static_cast<__kernel_rwf_t>(OpFlags(e));
      }},
     {IORING_OP_READV, 2, ResolveIovecs,
      [](io_uring_sqe* sqe, const ResolvedEntry& e) {
@@ -79,6 +81,7 @@ constexpr OpRow kOps[] = {
     {IORING_OP_WRITEV, 2, ResolveIovecs,
      [](io_uring_sqe* sqe, const ResolvedEntry& e) {
        io_uring_prep_writev(sqe, Fd(e), Iovecs(e), Len(e), Position(e));
+       sqe->rw_flags = static_cast<__kernel_rwf_t>(OpFlags(e));
      }},
     {IORING_OP_FSYNC, 0, ResolveNothing,
      [](io_uring_sqe* sqe, const ResolvedEntry& e) {

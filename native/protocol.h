@@ -21,7 +21,7 @@ enum Param : int {
   kParamSlot = 4,       // low 32 bits of user_data
   kParamTag = 5,        // high 32 bits of user_data (generation and CQE kind)
   kParamSqeFlags = 6,   // IOSQE_* flags
-  kParamOpFlags = 7,    // open flags, fsync flags, statx flags, cancel flags...
+  kParamOpFlags = 7,    // open, fsync, statx, cancel flags; RWF_* of writes...
   kParamBufOffset = 8,  // byte offset into the first buffer argument
   kParamFileIndex = 9,  // direct descriptor index + 1 (0: none)
   kParamX1 = 10,        // op specific: timeout ms, cancel target slot, mode

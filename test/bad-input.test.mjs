@@ -327,6 +327,22 @@ for (const [desc, opts, spec] of BAD_OPTIONS) {
     spec,
   });
 }
+for (const [desc, value] of [
+  ['1', 1],
+  ["'yes'", 'yes'],
+  ['null', null],
+]) {
+  cases.push({
+    title: `write(..., { dsync: ${desc} })`,
+    call: (r, e) => r.write(e.fd, e.buf, 0, 1, 0, { dsync: value }),
+    spec: ARG_TYPE,
+  });
+  cases.push({
+    title: `writev(fd, buffers, { dsync: ${desc} })`,
+    call: (r, e) => r.writev(e.fd, [e.buf], { dsync: value }),
+    spec: ARG_TYPE,
+  });
+}
 cases.push(
   { title: 'nop(42) (options not an object)', call: (r) => r.nop(42), spec: ARG_TYPE },
   { title: "nop('x') (options not an object)", call: (r) => r.nop('x'), spec: ARG_TYPE },
@@ -349,6 +365,7 @@ const CHAIN_CASES = [
   ['sleep(-1)', (c) => c.sleep(-1)],
   ['sleep(2**53 + 2)', (c) => c.sleep(2 ** 53 + 2)],
   ['nop({ timeout: -1 })', (c) => c.nop({ timeout: -1 })],
+  ["write(..., { dsync: 'yes' })", (c, e) => c.write(e.fd, e.buf, 0, 1, 0, { dsync: 'yes' })],
   ['stat(path = 42.5)', (c) => c.stat(42.5)],
 ];
 const CHAIN_SPECS = [ARG_TYPE, ARG_VALUE, OUT_OF_RANGE];

@@ -156,7 +156,7 @@ async function powerCutRounds(
     losses: [],
     preallocation: {},
   };
-  const totals = { fdatasyncs: 0, fsyncdirs: 0, fallocates_refused: 0 };
+  const totals = { fdatasyncs: 0, dsync_writes: 0, fsyncdirs: 0, fallocates_refused: 0 };
   let mount = await PowercutMount.mount(scratch.backing, scratch.mountpoint, { fallocate });
   try {
     const dir = path.join(scratch.mountpoint, 'log');
@@ -244,6 +244,53 @@ describe('DurableLog under power loss (powercutfs)', function () {
     }
   });
 
+  it('a write with O_DSYNC survives a cut for its own range (not its directory entry); writes around it without it do not', async function () {
+    if (!backends().includes('io_uring')) this.skip();
+    const scratch = powercutScratch();
+    let mount = await PowercutMount.mount(scratch.backing, scratch.mountpoint);
+    const at = (name) => path.join(scratch.mountpoint, name);
+    const ring = new Ring({ backend: 'io_uring' });
+    const open = [];
+    const closeAll = () => open.splice(0).forEach((f) => fs.closeSync(f));
+    try {
+      const fd = fs.openSync(at('f'), 'w');
+      fs.fsyncSync(fd);
+      // Opened O_DSYNC: every write of it is synced.
+      const { O_CREAT, O_DSYNC, O_WRONLY } = fs.constants;
+      const opened = fs.openSync(at('opened'), O_WRONLY | O_CREAT | O_DSYNC);
+      const rootFd = fs.openSync(scratch.mountpoint, 'r');
+      open.push(fd, opened, rootFd);
+      fs.fsyncSync(rootFd);
+      const before = await mount.stats();
+      await ring.write(fd, Buffer.from('lost'), 0, 4, 0);
+      await ring.write(fd, Buffer.from('kept'), 0, 4, 8, { dsync: true });
+      await ring.write(fd, Buffer.from('gone'), 0, 4, 12);
+      fs.writeSync(opened, 'synced by O_DSYNC');
+      // Data synced, directory entry not: the file is gone after the cut.
+      const unnamed = fs.openSync(at('unnamed'), 'w');
+      open.push(unnamed);
+      await ring.writev(unnamed, [Buffer.from('data')], 0, { dsync: true });
+      const after = await mount.stats();
+      expect(after.writes - before.writes, 'writes').to.equal(5);
+      expect(after.dsync_writes - before.dsync_writes, 'writes with O_DSYNC').to.equal(3);
+      expect(after.fdatasyncs - before.fdatasyncs, 'no fdatasync was sent').to.equal(0);
+      closeAll();
+      await mount.cut('drop', 1);
+      await mount.unmount();
+      mount = await PowercutMount.mount(scratch.backing, scratch.mountpoint);
+      expect(fs.readdirSync(scratch.mountpoint).sort()).to.deep.equal(['f', 'opened']);
+      expect(fs.readFileSync(at('f'))).to.deep.equal(
+        Buffer.concat([Buffer.alloc(8), Buffer.from('kept')]),
+      );
+      expect(fs.readFileSync(at('opened'), 'utf8')).to.equal('synced by O_DSYNC');
+    } finally {
+      closeAll();
+      await ring.shutdown();
+      await mount.unmount();
+      scratch.remove();
+    }
+  });
+
   it('a cut drops unsynced data, size and directory entries (create, rename, unlink), and keeps what was synced', async function () {
     const scratch = powercutScratch();
     let mount = await PowercutMount.mount(scratch.backing, scratch.mountpoint);
@@ -300,6 +347,9 @@ describe('DurableLog under power loss (powercutfs)', function () {
     expect(s.losses, s.losses.join('\n')).to.deep.equal([]);
     expect(s.acked, 'records were acknowledged').to.be.greaterThan(0);
     expect(s.stats.fdatasyncs, 'fdatasyncs reached the file system').to.be.greaterThan(0);
+    if (backends().includes('io_uring')) {
+      expect(s.stats.dsync_writes, 'RWF_DSYNC writes reached the file system').to.be.greaterThan(0);
+    }
     if (backends().includes('io_uring')) expect(s.preallocation.io_uring).to.equal('fallocate');
     this.test.title += ` (${s.acked} acks, ${s.recoveries} recoveries cut a tail, ${s.cutsEarly} cuts before the first ack)`;
   });

@@ -25,9 +25,13 @@ async function readAll(dir, options) {
 
 /** The error a full disk gives `syscall`. */
 function enospc(syscall) {
-  return Object.assign(new Error(`ENOSPC: no space left on device, ${syscall}`), {
-    code: 'ENOSPC',
-    errno: errnoOf('ENOSPC'),
+  return errnoError('ENOSPC', 'no space left on device', syscall);
+}
+
+function errnoError(code, text, syscall) {
+  return Object.assign(new Error(`${code}: ${text}, ${syscall}`), {
+    code,
+    errno: errnoOf(code),
     syscall,
   });
 }
@@ -61,7 +65,7 @@ describeBackends('DurableLog', function (backend, t) {
     ]);
   });
 
-  it('groups concurrent appends into batches of one writev + fdatasync each', async function () {
+  it('groups concurrent appends into batches of one synced writev each (RWF_DSYNC on io_uring, writev + fdatasync on fs)', async function () {
     const log = await DurableLog.open(t.file('log'), { ring: t.ring });
     t.defer(() => log.close());
     const before = t.ring.stats().submitted;
@@ -69,18 +73,19 @@ describeBackends('DurableLog', function (backend, t) {
     const s = log.stats();
     expect(s.records).to.equal(500);
     expect(s.batches).to.be.at.least(1).and.at.most(3);
-    expect(s.fdatasyncs).to.equal(s.batches);
+    const dsync = backend === 'io_uring';
+    expect(s.batchSync).to.equal(dsync ? 'dsync' : 'fdatasync');
+    expect(s.dsyncWrites).to.equal(dsync ? s.batches : 0);
+    expect(s.fdatasyncs).to.equal(dsync ? 0 : s.batches);
     expect(s.meanBatchRecords).to.equal(500 / s.batches);
     expect(s.maxBatchRecords).to.be.at.least(250);
     expect(s.maxInflightBatches).to.equal(1);
     expect(s.pendingBytes).to.equal(0);
     expect(s.durableLsn).to.equal(500);
     expect(s.nextLsn).to.equal(501);
-    // Two ring ops per batch (writev, fdatasync), plus a zero write ahead in some chains.
+    // One ring op per batch with RWF_DSYNC, two (writev, fdatasync) without.
     const ops = t.ring.stats().submitted - before;
-    expect(ops)
-      .to.be.at.least(2 * s.batches)
-      .and.at.most(3 * s.batches);
+    expect(ops).to.equal((dsync ? 1 : 2) * s.batches);
   });
 
   it('producers that await each append keep batching (64 producers)', async function () {
@@ -448,6 +453,14 @@ describeBackends('DurableLog', function (backend, t) {
         }
         return chain;
       }
+      // A batch is one writev with RWF_DSYNC on io_uring.
+      writev(...args) {
+        if (failNext > 0) {
+          failNext--;
+          return Promise.reject(enospc('writev'));
+        }
+        return super.writev(...args);
+      }
     }
     const ring = new FailingRing({ backend });
     t.defer(() => ring.shutdown());
@@ -468,6 +481,37 @@ describeBackends('DurableLog', function (backend, t) {
       { lsn: 3, text: 'e' },
       { lsn: 4, text: 'f' },
     ]);
+  });
+
+  it('where RWF_DSYNC is refused (EOPNOTSUPP, EINVAL), batches go in as writev -> fdatasync and nothing fails', async function () {
+    // The fs backend syncs with writev -> fdatasync from the start: it never asks.
+    const asks = backend === 'io_uring';
+    for (const code of ['EOPNOTSUPP', 'EINVAL']) {
+      let refused = 0;
+      class NoDsyncRing extends Ring {
+        writev(fd, buffers, position, options) {
+          if (options?.dsync) {
+            refused++;
+            return Promise.reject(errnoError(code, 'refused', 'writev'));
+          }
+          return super.writev(fd, buffers, position, options);
+        }
+      }
+      const ring = new NoDsyncRing({ backend });
+      t.defer(() => ring.shutdown());
+      const dir = t.file(`log-${code}`);
+      const log = await DurableLog.open(dir, { ring });
+      expect(log.stats().batchSync).to.equal(asks ? 'dsync' : 'fdatasync');
+      const first = await Promise.all(['a', 'b'].map((p) => log.append(p)));
+      const then = await Promise.all(['c', 'd'].map((p) => log.append(p)));
+      expect([...first, ...then].map((r) => r.lsn)).to.deep.equal([1, 2, 3, 4]);
+      const s = log.stats();
+      expect(refused, 'one refusal, then no more dsync writes').to.equal(asks ? 1 : 0);
+      expect(s).to.include({ batchSync: 'fdatasync', failedBatches: 0, dsyncWrites: 0 });
+      expect(s.fdatasyncs).to.equal(s.batches);
+      await log.close();
+      expect((await readAll(dir, { ring })).map((r) => r.text)).to.deep.equal(['a', 'b', 'c', 'd']);
+    }
   });
 
   it('a failed segment creation fails the appends that needed it; the next rollover works', async function () {

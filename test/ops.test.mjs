@@ -386,6 +386,22 @@ describeBackends('ops', (backend, t) => {
       expect(fs.readFileSync(p, 'utf8')).to.equal('123456');
     });
 
+    it('write and writev with dsync: true write as without it (and in a chain)', async function () {
+      const p = t.file('dsync.bin');
+      const fd = fs.openSync(p, 'w+');
+      t.defer(() => fs.closeSync(fd));
+      expect(await t.ring.write(fd, Buffer.from('ab'), { dsync: true })).to.equal(2);
+      expect(await t.ring.writev(fd, [Buffer.from('cd')], 2, { dsync: true })).to.equal(2);
+      expect(await t.ring.write(fd, Buffer.from('ef'), 0, 2, 4, { dsync: false })).to.equal(2);
+      const results = await t.ring
+        .chain()
+        .write(fd, Buffer.from('gh'), 0, 2, 6, { dsync: true })
+        .writev(fd, [Buffer.from('ij')], 8, { dsync: true })
+        .run();
+      expect(results).to.deep.equal([2, 2]);
+      expect(fs.readFileSync(p, 'utf8')).to.equal('abcdefghij');
+    });
+
     it('readv scatters into the buffers in order and reports a short total at EOF', async function () {
       const p = t.file('rv.bin');
       fs.writeFileSync(p, 'abcdefghij');

@@ -1,6 +1,6 @@
 // One group-commit batch: the records of consecutive appends laid out in one
 // buffer exactly as they go to disk (headers included), and the appends to
-// settle once the batch's writev -> fdatasync chain completes.
+// settle once the batch's write was made durable.
 import type { Segment } from './segment';
 
 export interface AppendResult {

@@ -1,8 +1,12 @@
 // Group commit. Appends are laid out, header and all, in the batch that is
-// filling; while a batch's chain (writev -> fdatasync, one submission) is in
-// flight, new appends join the next batch. A second batch may start while one
+// filling; while a batch's write is in flight, new appends join the next batch.
+// On io_uring a batch is one writev with RWF_DSYNC: durable when it completes,
+// its bytes and the file size they need, as if an fdatasync followed (open(2),
+// O_DSYNC); one op and one CQE instead of two ops. Where RWF_DSYNC is refused,
+// and on the fs backend, it is a writev -> fdatasync chain (one submission).
+// A second batch may start while one
 // is in flight only when it is full; appends are acknowledged strictly in
-// batch order, and only after their own fdatasync completed.
+// batch order, and only after their own write was made durable.
 //
 // Failure: a failed batch, and every batch in flight behind it, rejects with
 // the batch's error; so does every append accepted but not yet submitted.
@@ -40,6 +44,8 @@ const SPARE_AT = 0.5;
 
 type Payload = Uint8Array | string;
 
+export type BatchSync = 'dsync' | 'fdatasync';
+
 interface Waiter {
   data: Payload;
   len: number;
@@ -48,7 +54,7 @@ interface Waiter {
 }
 
 export interface DurableLogStats {
-  /** Batches committed (each one writev + one fdatasync). */
+  /** Batches committed (each one writev with RWF_DSYNC, or one writev + one fdatasync). */
   batches: number;
   /** Records acknowledged. */
   records: number;
@@ -56,6 +62,13 @@ export interface DurableLogStats {
   bytes: number;
   /** fdatasync calls submitted. */
   fdatasyncs: number;
+  /** Batch writes submitted with RWF_DSYNC. */
+  dsyncWrites: number;
+  /**
+   * How a batch is made durable: 'dsync' (one writev with RWF_DSYNC) or 'fdatasync' (writev ->
+   * fdatasync: on the fs backend, or where the kernel or file system refused RWF_DSYNC).
+   */
+  batchSync: BatchSync;
   /** Batches whose chain failed. */
   failedBatches: number;
   meanBatchRecords: number;
@@ -131,6 +144,7 @@ export class GroupCommitter {
   private readonly waiters = new Deque<Waiter>();
   private pendingBytes = 0;
 
+  private batchSync: BatchSync;
   private failure: unknown = undefined;
   private repairing = false;
   private rolling = false;
@@ -144,6 +158,7 @@ export class GroupCommitter {
   private records = 0;
   private bytes = 0;
   private fdatasyncs = 0;
+  private dsyncWrites = 0;
   private failedBatches = 0;
   private maxBatchRecords = 0;
   private maxInflight = 0;
@@ -167,6 +182,7 @@ export class GroupCommitter {
       : Infinity;
     this.nextLsn = this.committedLsn = start.nextLsn;
     this.segmentsCreated = start.segmentsCreated;
+    this.batchSync = this.ring.backend === 'io_uring' ? 'dsync' : 'fdatasync';
   }
 
   append(payload: unknown): Promise<AppendResult> {
@@ -211,6 +227,8 @@ export class GroupCommitter {
       records: this.records,
       bytes: this.bytes,
       fdatasyncs: this.fdatasyncs,
+      dsyncWrites: this.dsyncWrites,
+      batchSync: this.batchSync,
       failedBatches: this.failedBatches,
       meanBatchRecords: batches ? this.records / batches : 0,
       meanBatchBytes: batches ? this.bytes / batches : 0,
@@ -337,16 +355,32 @@ export class GroupCommitter {
     sealRecords(b.arena, 0, b.used, b.firstLsn);
     this.inflight.push(b);
     if (this.inflight.length > this.maxInflight) this.maxInflight = this.inflight.length;
-    this.fdatasyncs++;
-    const fd = b.seg.fd;
-    const chain = this.ring.chain().writev(fd, [b.arena.subarray(0, b.used)], b.pos);
-    (skipDatasync ? chain : chain.fdatasync(fd)).run().then(
+    this.write(b).then(
       () => this.settle(b, undefined),
       (err: unknown) => this.settle(b, rootCause(err) ?? err),
     );
     if (this.spare === null && b.pos + b.used >= this.spareAt && !this.closing) {
       this.spare = new SpareSegment(this.ring, this.dir, this.segmentSize, this.space);
     }
+  }
+
+  /** Writes the batch and makes it durable. */
+  private write(b: Batch): Promise<unknown> {
+    const fd = b.seg.fd;
+    const data = [b.arena.subarray(0, b.used)];
+    if (skipDatasync) return this.ring.writev(fd, data, b.pos);
+    if (this.batchSync === 'dsync') {
+      this.dsyncWrites++;
+      return this.ring.writev(fd, data, b.pos, DSYNC).catch((err: unknown) => {
+        // Unknown RWF_* flags are refused before anything is written: write it again, synced.
+        if (!refusesDsync(err)) throw err;
+        this.dsyncWrites--;
+        this.batchSync = 'fdatasync';
+        return this.write(b);
+      });
+    }
+    this.fdatasyncs++;
+    return this.ring.chain().writev(fd, data, b.pos).fdatasync(fd).run();
   }
 
   private settle(b: Batch, error: unknown): void {
@@ -460,6 +494,14 @@ export class GroupCommitter {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+const DSYNC = { dsync: true };
+
+/** An error that says the kernel or file system does not take RWF_DSYNC. */
+function refusesDsync(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'EINVAL' || code === 'EOPNOTSUPP';
 }
 
 /** Why a view cannot be appended (its buffer was detached or shrank), or undefined. */

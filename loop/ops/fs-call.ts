@@ -21,6 +21,11 @@ export function fsCall<T>(req: Request, fn: (cb: Callback<T>) => void): Promise<
   });
 }
 
+/** A write with RWF_DSYNC on node:fs: once `written` succeeded, an fdatasync; then its count. */
+export function thenDatasync(req: Request<{ fd: Fd }>, written: Promise<number>): Promise<number> {
+  return written.then((n) => fsCall<void>(req, (cb) => fs.fdatasync(fdOf(req), cb)).then(() => n));
+}
+
 /**
  * A zero-length read as io_uring does it: the fd must be open for reading (EBADF otherwise),
  * and a directory gives 0 bytes. fs.read() would answer 0 without asking the kernel at all.

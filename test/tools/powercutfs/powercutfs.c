@@ -4,6 +4,9 @@
 //
 // - file data and size: every write, truncate and size-extending fallocate keeps an undo record
 //   (the bytes and size it replaced) and its own bytes until an fsync or fdatasync of that file;
+//   a write with O_DSYNC (an O_DSYNC open, or pwritev2's RWF_DSYNC: FUSE passes either in the
+//   write's flags) is durable when it completes, its bytes and the size it needs, as if an
+//   fdatasync of that range followed: it survives every cut, earlier unsynced changes do not;
 // - directory entries: the first change to a directory (create, mkdir, symlink, link, unlink,
 //   rmdir, rename) after its last fsync snapshots its entries (name -> inode); an fsync of the
 //   directory makes the current entries the durable ones. fsync of a file does not make its
@@ -62,6 +65,7 @@ struct op {
   char* undo;      // bytes the op overwrote or cut off
   size_t undo_len;
   off_t undo_off;
+  int durable;  // a write with O_DSYNC: replayed in full by every cut
 };
 
 struct file_rec {
@@ -92,7 +96,8 @@ static struct file_rec* files;
 static struct dir_rec* dirs;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
-  uint64_t writes, fsyncs, fdatasyncs, fsyncdirs, fallocates, fallocates_refused, cuts;
+  uint64_t writes, dsync_writes, fsyncs, fdatasyncs, fsyncdirs, fallocates, fallocates_refused,
+      cuts;
 } count;
 
 // ---------------------------------------------------------------------------------------------
@@ -343,6 +348,7 @@ struct cut_report {
 static void replay(int fd, struct op* o, int mode, double p, uint64_t cutoff,
                    unsigned cutoff_pieces, struct cut_report* rep) {
   rep->ops++;
+  if (o->durable) mode = 'k';  // kept whole
   if (o->kind != OP_WRITE) {
     rep->pieces++;
     int keep = mode == 't' ? rng_unit() < p : mode == 'p' ? o->seq < cutoff : 0;
@@ -358,7 +364,8 @@ static void replay(int fd, struct op* o, int mode, double p, uint64_t cutoff,
     off_t end = (at / SECTOR + 1) * SECTOR;
     if (end > o->off + (off_t)o->len) end = o->off + (off_t)o->len;
     rep->pieces++;
-    int keep = mode == 't'   ? rng_unit() < p
+    int keep = mode == 'k'   ? 1
+               : mode == 't' ? rng_unit() < p
                : mode == 'p' ? o->seq < cutoff || (o->seq == cutoff && index < cutoff_pieces)
                              : 0;
     if (keep) {
@@ -519,14 +526,15 @@ static void command(const char* line) {
     uint64_t unsynced = 0;
     unsigned nf = 0, nd = 0;
     for (struct file_rec* f = files; f; f = f->next, nf++)
-      for (size_t i = 0; i < f->n; i++) unsynced += f->ops[i].len;
+      for (size_t i = 0; i < f->n; i++)
+        if (!f->ops[i].durable) unsynced += f->ops[i].len;
     for (struct dir_rec* d = dirs; d; d = d->next) nd++;
-    printf("ok writes=%" PRIu64 " fsyncs=%" PRIu64 " fdatasyncs=%" PRIu64 " fsyncdirs=%" PRIu64
-           " fallocates=%" PRIu64 " fallocates_refused=%" PRIu64
+    printf("ok writes=%" PRIu64 " dsync_writes=%" PRIu64 " fsyncs=%" PRIu64 " fdatasyncs=%" PRIu64
+           " fsyncdirs=%" PRIu64 " fallocates=%" PRIu64 " fallocates_refused=%" PRIu64
            " dirty_files=%u dirty_dirs=%u"
            " unsynced_bytes=%" PRIu64 " cuts=%" PRIu64 "\n",
-           count.writes, count.fsyncs, count.fdatasyncs, count.fsyncdirs, count.fallocates,
-           count.fallocates_refused, nf, nd, unsynced, count.cuts);
+           count.writes, count.dsync_writes, count.fsyncs, count.fdatasyncs, count.fsyncdirs,
+           count.fallocates, count.fallocates_refused, nf, nd, unsynced, count.cuts);
   } else if (sscanf(line, "cut %15s %llu", mode, &seed) >= 1 &&
              (!strcmp(mode, "drop") || !strcmp(mode, "torn") || !strcmp(mode, "prefix"))) {
     if (dead) {
@@ -778,10 +786,33 @@ static int pc_read(const char* path, char* buf, size_t size, off_t off, struct f
   LEAVE(n < 0 ? -errno : (int)n);
 }
 
+/** True when every unsynced change of `f` is a durable write: nothing of it can be lost. */
+static int all_durable(const struct file_rec* f) {
+  for (size_t i = 0; i < f->n; i++)
+    if (!f->ops[i].durable) return 0;
+  return 1;
+}
+
 static int pc_write(const char* path, const char* buf, size_t size, off_t off,
                     struct fuse_file_info* fi) {
   ENTER(NULL);
   (void)path;
+  // O_SYNC includes the O_DSYNC bit.
+  const int dsync = (fi->flags & O_DSYNC) != 0;
+  if (dsync) {
+    struct stat st;
+    if (fstat((int)fi->fh, &st) < 0) LEAVE(-errno);
+    struct file_rec* known = file_find(st.st_ino);
+    if (!known || all_durable(known)) {
+      // Nothing unsynced for a cut to undo beneath it: the write is simply durable.
+      ssize_t n = pwrite((int)fi->fh, buf, size, off);
+      if (n <= 0) LEAVE(n < 0 ? -errno : 0);
+      if (known) file_forget(known);
+      count.writes++;
+      count.dsync_writes++;
+      LEAVE((int)n);
+    }
+  }
   struct file_rec* f = file_track((int)fi->fh);
   if (!f) LEAVE(-errno);
   off_t old = size_of(f->fd);
@@ -806,7 +837,9 @@ static int pc_write(const char* path, const char* buf, size_t size, off_t off,
   o->len = (size_t)n;
   o->data = xmalloc((size_t)n);
   memcpy(o->data, buf, (size_t)n);
+  o->durable = dsync;
   count.writes++;
+  if (dsync) count.dsync_writes++;
   LEAVE((int)n);
 }
 
