@@ -286,8 +286,11 @@ static uint32_t crc32c(const uint8_t *p, size_t n) {
 
 // 64 producers; each appends a 256-byte record and waits until it is durable.
 // Group commit: whatever is pending when no commit is in flight goes out as ONE
-// linked writev -> fdatasync; its producers are acknowledged when it completes
-// and immediately append their next record.
+// writev with RWF_DSYNC (durable on completion, as DurableLog does it), or as a
+// linked writev -> fdatasync where the kernel refuses the flag; its producers
+// are acknowledged when it completes and immediately append their next record.
+static int dsync_writes = 1;
+
 static void append_durable(struct run *r, int fd) {
   crc_init();
   static uint8_t frames[PRODUCERS][8 + RECORD];
@@ -307,26 +310,42 @@ static void append_durable(struct run *r, int fd) {
       iov[i].iov_base = f;
       iov[i].iov_len = sizeof(frames[i]);
     }
-    struct io_uring_sqe *sqe = sqe_or_die(r);
-    io_uring_prep_writev(sqe, fd, iov, batch, position);
-    sqe->flags |= IOSQE_IO_LINK;
-    sqe->user_data = 1;
-    sqe = sqe_or_die(r);
-    io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
-    sqe->user_data = 2;
-    position += (uint64_t)batch * sizeof(frames[0]);
-    unsigned done = 0;
-    while (done < 2) {
-      enter(r);
-      struct io_uring_cqe *cqe;
-      unsigned head, seen = 0;
-      io_uring_for_each_cqe(&r->ring, head, cqe) {
-        seen++;
-        done++;
-        if (cqe->res < 0) die("writev/fdatasync", cqe->res);
+    unsigned done = 0, expected;
+    int refused;
+    do {
+      struct io_uring_sqe *sqe = sqe_or_die(r);
+      io_uring_prep_writev(sqe, fd, iov, batch, position);
+      sqe->user_data = 1;
+      if (dsync_writes) {
+        sqe->rw_flags = RWF_DSYNC;
+        expected = 1;
+      } else {
+        sqe->flags |= IOSQE_IO_LINK;
+        sqe = sqe_or_die(r);
+        io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
+        sqe->user_data = 2;
+        expected = 2;
       }
-      io_uring_cq_advance(&r->ring, seen);
-    }
+      done = 0;
+      refused = 0;
+      while (done < expected) {
+        enter(r);
+        struct io_uring_cqe *cqe;
+        unsigned head, seen = 0;
+        io_uring_for_each_cqe(&r->ring, head, cqe) {
+          seen++;
+          done++;
+          if (dsync_writes && (cqe->res == -EINVAL || cqe->res == -EOPNOTSUPP)) {
+            refused = 1;
+          } else if (cqe->res < 0) {
+            die("writev/fdatasync", cqe->res);
+          }
+        }
+        io_uring_cq_advance(&r->ring, seen);
+      }
+      if (refused) dsync_writes = 0;
+    } while (refused);
+    position += (uint64_t)batch * sizeof(frames[0]);
     for (unsigned i = 0; i < batch; i++) {
       sample(r, starts[i]);
       starts[i] = now_ns();

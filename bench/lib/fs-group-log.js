@@ -2,10 +2,12 @@
 // same record format (8-byte header with CRC32C, built into one batch buffer,
 // the CRCs computed by the log's own function when the batch is committed),
 // the same batching (appends made while a batch is in flight form the next
-// batch), one write + one fdatasync per batch, one batch in flight. Only the
-// I/O path differs: fs.promises FileHandle or callback fs (both on libuv's
-// thread pool), or, for bench/floor.mjs, one linked write -> fdatasync on the
-// bare addon (bench/lib/floor-ring.js).
+// batch), one durable write per batch, one batch in flight. Only the I/O path
+// differs: fs.promises FileHandle or callback fs (both on libuv's thread pool)
+// writing to a file opened with O_DSYNC, as the log's RWF_DSYNC writes are (one
+// system call per batch; with `dsync: false`, a write and then an fdatasync),
+// or, for bench/floor.mjs, one linked write -> fdatasync on the bare addon
+// (bench/lib/floor-ring.js).
 'use strict';
 
 const fs = require('node:fs');
@@ -24,7 +26,7 @@ function putU32(buf, off, value) {
 class FsGroupLog {
   /**
    * @param {{ fd: number, handle?: import('node:fs/promises').FileHandle, position: number,
-   *           arenaSize: number, io: 'promises' | 'callback' | 'floor',
+   *           arenaSize: number, io: 'promises' | 'callback' | 'floor', dsync?: boolean,
    *           ring?: import('./floor-ring').FloorRing }} o
    */
   constructor(o) {
@@ -32,6 +34,8 @@ class FsGroupLog {
     this.handle = o.handle;
     this.position = o.position;
     this.io = o.io;
+    // The fd was opened with O_DSYNC: each write is durable when it returns.
+    this.dsync = o.dsync === true;
     this.ring = o.ring;
     this.arenaSize = o.arenaSize;
     this.filling = this.newBatch();
@@ -91,13 +95,11 @@ class FsGroupLog {
     if (this.io === 'floor') {
       this.ring.writeDatasync(this.fd, b.arena, b.used, position).then(() => done(), done);
     } else if (this.io === 'promises') {
-      this.handle
-        .write(b.arena, 0, b.used, position)
-        .then(() => this.handle.datasync())
-        .then(() => done(), done);
+      const written = this.handle.write(b.arena, 0, b.used, position);
+      (this.dsync ? written : written.then(() => this.handle.datasync())).then(() => done(), done);
     } else {
       fs.write(this.fd, b.arena, 0, b.used, position, (err) => {
-        if (err) return done(err);
+        if (err || this.dsync) return done(err);
         fs.fdatasync(this.fd, done);
       });
     }

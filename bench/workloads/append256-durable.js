@@ -94,17 +94,25 @@ exports.run = async function run(system, { dir, quick, lib }) {
   await ring.fsync(handle.fd);
   await ring.shutdown();
   const floorRing = system === 'floor' ? new FloorRing() : undefined;
+  // The Node peers write through O_DSYNC, one system call per batch like the log's RWF_DSYNC
+  // writev; the floor keeps its linked write -> fdatasync.
+  const dsync = system !== 'floor';
+  const writer = dsync
+    ? await fs.promises.open(file, fs.constants.O_RDWR | fs.constants.O_DSYNC)
+    : handle;
   const log = new FsGroupLog({
-    fd: handle.fd,
-    handle,
+    fd: writer.fd,
+    handle: writer,
     position: 32,
     arenaSize: 1024 * 1024,
     io: system === 'fs-callback' ? 'callback' : system === 'floor' ? 'floor' : 'promises',
     ring: floorRing,
+    dsync,
   });
   await produce(warmup, (p) => log.append(p));
   const t = await timed(() => produce(total, (p) => log.append(p)));
   floorRing?.close();
+  if (writer !== handle) await writer.close();
   await handle.close();
   return { ...result, ...t, ring: null };
 };
