@@ -71,10 +71,16 @@ function budgetOf(ring: Ring): DirectBudget {
   return b;
 }
 
+function release(b: DirectBudget): void {
+  const next = b.waiting.shift();
+  if (next) next();
+  else b.free++;
+}
+
 /**
  * Runs `start` once a direct descriptor is free; it hands the slot back when it settles. A ring
- * without a direct descriptor table (RLIMIT_NOFILE below its size, `directFiles: 0`) runs
- * `fallback` instead.
+ * without a direct descriptor table (RLIMIT_NOFILE below its size, `directFiles: 0`), or a
+ * chain whose open found the table full (other chains use it), runs `fallback` instead.
  */
 function withDirect<T>(
   ring: Ring,
@@ -83,12 +89,19 @@ function withDirect<T>(
 ): Promise<T> {
   const b = budgetOf(ring);
   if (b.free === 0 && b.waiting.length === 0 && ring.features?.directFiles === 0) return fallback();
-  const release = () => {
-    const next = b.waiting.shift();
-    if (next) next();
-    else b.free++;
-  };
-  const run = () => start().finally(release);
+  // One then() for the release and the fallback: this runs once per readFile.
+  const run = () =>
+    start().then(
+      (value) => {
+        release(b);
+        return value;
+      },
+      (err) => {
+        release(b);
+        if (noDirect(err)) return fallback();
+        throw err;
+      },
+    );
   if (b.free > 0) {
     b.free--;
     return run();
@@ -134,13 +147,10 @@ export function readFileOnRing(
   } catch (err) {
     return Promise.reject(err);
   }
-  const withFd = () => readWithFd(ring, p, flags, encoding, signal);
-  return withDirect(ring, () => readChain(ring, p, flags, encoding, signal), withFd).catch(
-    (err) => {
-      if (!noDirect(err)) throw err;
-      // The direct descriptor table is full (other chains use it): a regular fd does the work.
-      return withFd();
-    },
+  return withDirect(
+    ring,
+    () => readChain(ring, p, flags, encoding, signal),
+    () => readWithFd(ring, p, flags, encoding, signal),
   );
 }
 
@@ -292,11 +302,11 @@ export function writeFileOnRing(
   }
   if (!(bytes instanceof Uint8Array)) return writeWithFd(ring, p, bytes, w);
   const data8 = bytes;
-  const withFd = () => writeWithFd(ring, p, data8, w);
-  return withDirect(ring, () => writeChain(ring, p, data8, w), withFd).catch((err) => {
-    if (!noDirect(err)) throw err;
-    return withFd();
-  });
+  return withDirect(
+    ring,
+    () => writeChain(ring, p, data8, w),
+    () => writeWithFd(ring, p, data8, w),
+  );
 }
 
 /** appendFile(path | FileHandle, data, options): writeFile with flag 'a' by default. */
