@@ -94,8 +94,8 @@ export class Chain {
     if (kind.needsRing && this.#backend.name !== 'io_uring') {
       throw unsupportedError(`chain.${method}()`);
     }
-    // The first optional position holding an options object ends the positional arguments
-    // (as splitOptions() does, without the arrays: this runs for every op of every chain).
+    // The first optional position holding an options object ends the positional arguments;
+    // no arrays are made for them: this runs for every op of every chain.
     const isOptions = kind.needsRing ? isChainNetOptions : isChainOptions;
     let at = count;
     for (let i = required; i < args.length && i < count; i++) {
