@@ -78,30 +78,25 @@ function release(b: DirectBudget): void {
 }
 
 /**
- * Runs `start` once a direct descriptor is free; it hands the slot back when it settles. A ring
- * without a direct descriptor table (RLIMIT_NOFILE below its size, `directFiles: 0`), or a
- * chain whose open found the table full (other chains use it), runs `fallback` instead.
+ * Runs `start` once a direct descriptor is free; `start` hands the slot back (release()) when its
+ * chain settles. A ring without a direct descriptor table (RLIMIT_NOFILE below its size,
+ * `directFiles: 0`) runs `fallback` instead.
  */
 function withDirect<T>(
   ring: Ring,
-  start: () => Promise<T>,
+  start: (b: DirectBudget) => Promise<T>,
   fallback: () => Promise<T>,
 ): Promise<T> {
   const b = budgetOf(ring);
   if (b.free === 0 && b.waiting.length === 0 && ring.features?.directFiles === 0) return fallback();
-  // One then() for the release and the fallback: this runs once per readFile.
-  const run = () =>
-    start().then(
-      (value) => {
-        release(b);
-        return value;
-      },
-      (err) => {
-        release(b);
-        if (noDirect(err)) return fallback();
-        throw err;
-      },
-    );
+  const run = (): Promise<T> => {
+    try {
+      return start(b);
+    } catch (err) {
+      release(b);
+      return Promise.reject(err);
+    }
+  };
   if (b.free > 0) {
     b.free--;
     return run();
@@ -149,13 +144,14 @@ export function readFileOnRing(
   }
   return withDirect(
     ring,
-    () => readChain(ring, p, flags, encoding, signal),
+    (b) => readChain(ring, b, p, flags, encoding, signal),
     () => readWithFd(ring, p, flags, encoding, signal),
   );
 }
 
 function readChain(
   ring: Ring,
+  budget: DirectBudget,
   path: string | Buffer,
   flags: number,
   encoding: string | null,
@@ -169,9 +165,11 @@ function readChain(
   chain.read(file, buffer, 0, READ_FIRST, -1, HARDLINK);
   chain.read(file, buffer, READ_FIRST, READ_FIRST, -1, HARDLINK);
   chain.close(file);
+  // One then() hands the slot back and makes the result: this runs once per readFile.
   return chain.run(signal ? { signal } : undefined).then(
-    (results) =>
-      afterChain(
+    (results) => {
+      release(budget);
+      return afterChain(
         ring,
         path,
         flags,
@@ -180,12 +178,16 @@ function readChain(
         buffer,
         results[1] as number,
         results[2] as number,
-      ),
+      );
+    },
     (err) => {
+      release(budget);
       if (!(err instanceof ChainError)) throw err; // An abort: the buffer is not reused.
       // Every op of the chain has completed: the kernel is done with the buffer.
-      const cause = err.cause as ErrnoError;
       giveBack(buffer);
+      // The direct descriptor table is full (other chains use it): a regular fd does the work.
+      if (noDirect(err)) return readWithFd(ring, path, flags, encoding, signal);
+      const cause = err.cause as ErrnoError;
       if (err.index === 1 && NODE_MAJOR >= 26 && cause.path === undefined) {
         // Node 26 names the path in a failed read of readFile (EISDIR).
         throw errnoError(cause.errno, cause.syscall, String(path));
@@ -304,7 +306,7 @@ export function writeFileOnRing(
   const data8 = bytes;
   return withDirect(
     ring,
-    () => writeChain(ring, p, data8, w),
+    (b) => writeChain(ring, b, p, data8, w),
     () => writeWithFd(ring, p, data8, w),
   );
 }
@@ -319,7 +321,13 @@ export function appendFileOnRing(
   return writeFileOnRing(ring, path, data, options, 'a');
 }
 
-function writeChain(ring: Ring, path: string | Buffer, data: Uint8Array, w: WriteOptions) {
+function writeChain(
+  ring: Ring,
+  budget: DirectBudget,
+  path: string | Buffer,
+  data: Uint8Array,
+  w: WriteOptions,
+) {
   const chain = ring.chain();
   const file = chain.open(path, w.flags, w.mode);
   for (let at = 0; at < data.length; at += MAX_IO_LENGTH) {
@@ -328,9 +336,13 @@ function writeChain(ring: Ring, path: string | Buffer, data: Uint8Array, w: Writ
   if (w.flush) chain.fsync(file);
   chain.close(file);
   return chain.run(w.signal ? { signal: w.signal } : undefined).then(
-    () => undefined,
+    () => {
+      release(budget);
+    },
     (err) => {
+      release(budget);
       if (!(err instanceof ChainError)) throw err;
+      if (noDirect(err)) return writeWithFd(ring, path, data, w);
       const cause = err.cause as ErrnoError & { bytes?: number };
       if (cause.code !== 'ERR_URING_SHORT_IO') throw cause;
       // A short write (a full disk, a signal): what was written stays, the rest goes through
