@@ -11,7 +11,7 @@ import { isNetOptions, type RecvOptions } from '../loop/ops/net-common';
 import type { OpKind } from '../loop/ops/op';
 import { requestOf, type Request } from '../loop/request';
 import { UringBackend } from '../loop/uring-backend';
-import { isOptionsObject, optionsArg, splitOptions, typeError, valueError } from '../loop/validate';
+import { isOptionsObject, optionsArg, typeError, valueError } from '../loop/validate';
 import { installOps, type ChainMethods, type ChainOpOptions } from './op-methods';
 
 export type { ChainOpOptions };
@@ -91,22 +91,28 @@ export class Chain {
   #add(method: string, kind: OpKind, args: unknown[]): Request {
     const required = kind.required as number;
     const count = kind.count as number;
-    let positional: unknown[];
-    let opts: unknown;
-    let waitAll: boolean | undefined;
-    if (kind.needsRing) {
-      if (this.#backend.name !== 'io_uring') throw unsupportedError(`chain.${method}()`);
-      [positional, opts] = splitOptions(args, required, count, isChainNetOptions);
-      if (typeof opts === 'object' && opts !== null && 'waitAll' in opts) {
-        const { waitAll: value, ...others } = opts as RecvOptions;
-        if (value !== undefined && typeof value !== 'boolean') {
-          throw typeError('options.waitAll', 'of type boolean', value);
-        }
-        waitAll = value;
-        opts = others;
+    if (kind.needsRing && this.#backend.name !== 'io_uring') {
+      throw unsupportedError(`chain.${method}()`);
+    }
+    // The first optional position holding an options object ends the positional arguments;
+    // no arrays are made for them: this runs for every op of every chain.
+    const isOptions = kind.needsRing ? isChainNetOptions : isChainOptions;
+    let at = count;
+    for (let i = required; i < args.length && i < count; i++) {
+      if (isOptions(args[i])) {
+        at = i;
+        break;
       }
-    } else {
-      [positional, opts] = splitOptions(args, required, count, isChainOptions);
+    }
+    let opts = args[at];
+    let waitAll: boolean | undefined;
+    if (kind.needsRing && typeof opts === 'object' && opts !== null && 'waitAll' in opts) {
+      const { waitAll: value, ...others } = opts as RecvOptions;
+      if (value !== undefined && typeof value !== 'boolean') {
+        throw typeError('options.waitAll', 'of type boolean', value);
+      }
+      waitAll = value;
+      opts = others;
     }
     if (this.#ran) throw codedError('ERR_INVALID_STATE', 'this chain has already run');
     const hardlink = hardlinkArg(opts);
@@ -118,8 +124,15 @@ export class Chain {
     }
     // A hardlinked receive takes what arrives ("read up to N") unless told to wait for all.
     const waits = hardlink ? waitAll === true : kind.chainWaitsAll === true;
-    const [a0, a1, a2, a3, a4] = positional;
-    const req = requestOf(kind, a0, a1, a2, a3, a4, waits ? WAIT_ALL : opts);
+    const req = requestOf(
+      kind,
+      at > 0 ? args[0] : undefined,
+      at > 1 ? args[1] : undefined,
+      at > 2 ? args[2] : undefined,
+      at > 3 ? args[3] : undefined,
+      at > 4 ? args[4] : undefined,
+      waits ? WAIT_ALL : opts,
+    );
     const file = req.file;
     if (file && !file.open && !this.#files.has(file)) {
       throw valueError(
@@ -127,11 +140,13 @@ export class Chain {
         'is a ChainFile that is neither open nor opened earlier in this chain',
       );
     }
-    const { signal, timeout } = optionsArg(opts);
-    if (signal) {
-      throw valueError('options.signal', 'is not supported per op in a chain: pass it to run()');
+    if (opts !== undefined && opts !== null) {
+      const { signal, timeout } = optionsArg(opts);
+      if (signal) {
+        throw valueError('options.signal', 'is not supported per op in a chain: pass it to run()');
+      }
+      req.timeout = timeout;
     }
-    req.timeout = timeout;
     req.hardlink = hardlink;
     this.#reqs.push(req);
     return req;

@@ -1,3 +1,7 @@
+// Set once, by ChainFile's static block.
+export let ownerOf: (file: ChainFile) => object | undefined;
+export let setOwner: (file: ChainFile, backend: object) => void;
+
 /**
  * A file opened by `chain.open()`. Later ops of the same chain (and, once the chain
  * has run, ring ops) accept it where they take an fd. On the io_uring backend it
@@ -17,18 +21,19 @@ export class ChainFile {
   /** The path it was opened with. */
   readonly path: string;
 
+  /** Which backend owns the descriptor: kept off the public surface. */
+  #owner: object | undefined = undefined;
+
   constructor(path: string) {
     this.path = path;
   }
-}
 
-// Which backend owns a file's descriptor: kept off the public object.
-const owners = new WeakMap<ChainFile, object>();
-
-export function ownerOf(file: ChainFile): object | undefined {
-  return owners.get(file);
-}
-
-export function setOwner(file: ChainFile, backend: object): void {
-  owners.set(file, backend);
+  static {
+    // A private field rather than a WeakMap: one per chain open, a WeakMap entry costs far more
+    // (to add and for the collector) than the field.
+    ownerOf = (file) => file.#owner;
+    setOwner = (file, backend) => {
+      file.#owner = backend;
+    };
+  }
 }

@@ -1,6 +1,6 @@
 // One chain in flight: settles once every op has its outcome.
 import { AbortError, ChainError, type SettledResult } from './errors';
-import { outcomeOf } from './outcome';
+import { outcomeOf, succeeded } from './outcome';
 import type { Request } from './request';
 
 export class ChainRun {
@@ -33,16 +33,30 @@ export class ChainRun {
   ) {
     this.remaining = reqs.length;
     let sqes = 0;
-    reqs.forEach((req, index) => {
+    for (let index = 0; index < reqs.length; index++) {
+      const req = reqs[index];
       req.chain = this;
       req.index = index;
       sqes += req.timeout > 0 ? 2 : 1;
-    });
+    }
     this.sqes = sqes;
   }
 
   /** Settles the chain's promise from its requests' results. */
   settle(): void {
+    const reqs = this.reqs;
+    let ok = true;
+    for (let i = 0; i < reqs.length && ok; i++) ok = succeeded(reqs[i], true);
+    if (ok) {
+      // The common case, with no settled-result objects to build.
+      if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+      const values = new Array<unknown>(reqs.length);
+      for (let i = 0; i < reqs.length; i++) {
+        values[i] = (outcomeOf(reqs[i], true) as { value: unknown }).value;
+      }
+      this.resolve?.(values);
+      return;
+    }
     const results: SettledResult[] = [];
     let failed = -1;
     let cause: unknown;

@@ -7,7 +7,7 @@ import { continueChain, finishSilenced, quietCqe } from './chains';
 import { drainQueue } from './drain-queue';
 import { ECANCELED, ETIME, canceledByShutdown } from './errors';
 import { close } from './ops/close';
-import { outcomeOf } from './outcome';
+import { outcomeOf, succeeded } from './outcome';
 import {
   CQE_FLAGS,
   CQE_RES,
@@ -122,7 +122,7 @@ export function settleChain(b: UringBackend, run: ChainRun): void {
   }
   run.settle();
   // A failed chain must not leak the files it opened and did not close.
-  const failed = run.reqs.some((r) => !outcomeOf(r, true).ok);
+  const failed = run.reqs.some((r) => !succeeded(r, true));
   if (!failed) return;
   for (const req of run.reqs) {
     const file = req.opens;

@@ -243,19 +243,3 @@ export function dsyncOption(options: unknown): boolean {
   if (typeof value !== 'boolean') throw typeError('options.dsync', 'of type boolean', value);
   return value;
 }
-
-/**
- * Splits op arguments into at most `count` positionals and the trailing options object: the
- * first optional position that holds one (`isOptions`) ends the positionals.
- */
-export function splitOptions(
-  args: unknown[],
-  required: number,
-  count: number,
-  isOptions: (value: unknown) => boolean = isOptionsObject,
-): [unknown[], unknown] {
-  for (let i = required; i < args.length && i < count; i++) {
-    if (isOptions(args[i])) return [args.slice(0, i), args[i]];
-  }
-  return [args.slice(0, count), args[count]];
-}

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 
+import { Ring } from '../index.mjs';
 import { backendOf, describeBackends, makeFifo, patternBytes, runNode } from './helpers.mjs';
 import { fsOn, outcome } from './fs-common.mjs';
 
@@ -436,5 +437,26 @@ describeBackends('whole-file calls', (backend, t) => {
     expect(out.ourRead).to.deep.equal(['EMFILE open']);
     expect(out.leaked).to.equal(0);
     expect(out.stats).to.equal(0);
+  });
+
+  it('a direct descriptor table held full by other chains: readFile and writeFile use a regular fd', async function () {
+    const ring = new Ring({ backend, directFiles: 2 });
+    const api = fsOn(ring);
+    const f = t.file('full');
+    fs.writeFileSync(f, 'content');
+    const held = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const chain = ring.chain();
+        held.push(chain.open(f));
+        await chain.run();
+      }
+      expect(String(await api.readFile(f))).to.equal('content');
+      await api.writeFile(f, 'other');
+      expect(fs.readFileSync(f, 'utf8')).to.equal('other');
+    } finally {
+      for (const file of held) await ring.close(file);
+      await ring.shutdown();
+    }
   });
 });

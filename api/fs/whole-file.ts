@@ -71,24 +71,32 @@ function budgetOf(ring: Ring): DirectBudget {
   return b;
 }
 
+function release(b: DirectBudget): void {
+  const next = b.waiting.shift();
+  if (next) next();
+  else b.free++;
+}
+
 /**
- * Runs `start` once a direct descriptor is free; it hands the slot back when it settles. A ring
- * without a direct descriptor table (RLIMIT_NOFILE below its size, `directFiles: 0`) runs
- * `fallback` instead.
+ * Runs `start` once a direct descriptor is free; `start` hands the slot back (release()) when its
+ * chain settles. A ring without a direct descriptor table (RLIMIT_NOFILE below its size,
+ * `directFiles: 0`) runs `fallback` instead.
  */
 function withDirect<T>(
   ring: Ring,
-  start: () => Promise<T>,
+  start: (b: DirectBudget) => Promise<T>,
   fallback: () => Promise<T>,
 ): Promise<T> {
   const b = budgetOf(ring);
   if (b.free === 0 && b.waiting.length === 0 && ring.features?.directFiles === 0) return fallback();
-  const release = () => {
-    const next = b.waiting.shift();
-    if (next) next();
-    else b.free++;
+  const run = (): Promise<T> => {
+    try {
+      return start(b);
+    } catch (err) {
+      release(b);
+      return Promise.reject(err);
+    }
   };
-  const run = () => start().finally(release);
   if (b.free > 0) {
     b.free--;
     return run();
@@ -134,18 +142,16 @@ export function readFileOnRing(
   } catch (err) {
     return Promise.reject(err);
   }
-  const withFd = () => readWithFd(ring, p, flags, encoding, signal);
-  return withDirect(ring, () => readChain(ring, p, flags, encoding, signal), withFd).catch(
-    (err) => {
-      if (!noDirect(err)) throw err;
-      // The direct descriptor table is full (other chains use it): a regular fd does the work.
-      return withFd();
-    },
+  return withDirect(
+    ring,
+    (b) => readChain(ring, b, p, flags, encoding, signal),
+    () => readWithFd(ring, p, flags, encoding, signal),
   );
 }
 
 function readChain(
   ring: Ring,
+  budget: DirectBudget,
   path: string | Buffer,
   flags: number,
   encoding: string | null,
@@ -159,9 +165,11 @@ function readChain(
   chain.read(file, buffer, 0, READ_FIRST, -1, HARDLINK);
   chain.read(file, buffer, READ_FIRST, READ_FIRST, -1, HARDLINK);
   chain.close(file);
+  // One then() hands the slot back and makes the result: this runs once per readFile.
   return chain.run(signal ? { signal } : undefined).then(
-    (results) =>
-      afterChain(
+    (results) => {
+      release(budget);
+      return afterChain(
         ring,
         path,
         flags,
@@ -170,12 +178,16 @@ function readChain(
         buffer,
         results[1] as number,
         results[2] as number,
-      ),
+      );
+    },
     (err) => {
+      release(budget);
       if (!(err instanceof ChainError)) throw err; // An abort: the buffer is not reused.
       // Every op of the chain has completed: the kernel is done with the buffer.
-      const cause = err.cause as ErrnoError;
       giveBack(buffer);
+      // The direct descriptor table is full (other chains use it): a regular fd does the work.
+      if (noDirect(err)) return readWithFd(ring, path, flags, encoding, signal);
+      const cause = err.cause as ErrnoError;
       if (err.index === 1 && NODE_MAJOR >= 26 && cause.path === undefined) {
         // Node 26 names the path in a failed read of readFile (EISDIR).
         throw errnoError(cause.errno, cause.syscall, String(path));
@@ -292,11 +304,11 @@ export function writeFileOnRing(
   }
   if (!(bytes instanceof Uint8Array)) return writeWithFd(ring, p, bytes, w);
   const data8 = bytes;
-  const withFd = () => writeWithFd(ring, p, data8, w);
-  return withDirect(ring, () => writeChain(ring, p, data8, w), withFd).catch((err) => {
-    if (!noDirect(err)) throw err;
-    return withFd();
-  });
+  return withDirect(
+    ring,
+    (b) => writeChain(ring, b, p, data8, w),
+    () => writeWithFd(ring, p, data8, w),
+  );
 }
 
 /** appendFile(path | FileHandle, data, options): writeFile with flag 'a' by default. */
@@ -309,7 +321,13 @@ export function appendFileOnRing(
   return writeFileOnRing(ring, path, data, options, 'a');
 }
 
-function writeChain(ring: Ring, path: string | Buffer, data: Uint8Array, w: WriteOptions) {
+function writeChain(
+  ring: Ring,
+  budget: DirectBudget,
+  path: string | Buffer,
+  data: Uint8Array,
+  w: WriteOptions,
+) {
   const chain = ring.chain();
   const file = chain.open(path, w.flags, w.mode);
   for (let at = 0; at < data.length; at += MAX_IO_LENGTH) {
@@ -318,9 +336,13 @@ function writeChain(ring: Ring, path: string | Buffer, data: Uint8Array, w: Writ
   if (w.flush) chain.fsync(file);
   chain.close(file);
   return chain.run(w.signal ? { signal: w.signal } : undefined).then(
-    () => undefined,
+    () => {
+      release(budget);
+    },
     (err) => {
+      release(budget);
       if (!(err instanceof ChainError)) throw err;
+      if (noDirect(err)) return writeWithFd(ring, path, data, w);
       const cause = err.cause as ErrnoError & { bytes?: number };
       if (cause.code !== 'ERR_URING_SHORT_IO') throw cause;
       // A short write (a full disk, a signal): what was written stays, the rest goes through
