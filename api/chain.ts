@@ -59,12 +59,49 @@ function hardlinkArg(options: unknown): boolean {
 export interface Chain
   extends ChainMethods<Omit<typeof fileOps, 'open'>, Chain>, ChainMethods<typeof netOps, Chain> {}
 
-let add: (chain: Chain, method: string, kind: OpKind, args: unknown[]) => Request;
+let add: (
+  chain: Chain,
+  method: string,
+  kind: OpKind,
+  a0: unknown,
+  a1: unknown,
+  a2: unknown,
+  a3: unknown,
+  a4: unknown,
+  a5: unknown,
+) => Request;
+
+/** Positional argument `i` of a builder's call: no array is made for them per op. */
+function argAt(
+  i: number,
+  a0: unknown,
+  a1: unknown,
+  a2: unknown,
+  a3: unknown,
+  a4: unknown,
+  a5: unknown,
+): unknown {
+  switch (i) {
+    case 0:
+      return a0;
+    case 1:
+      return a1;
+    case 2:
+      return a2;
+    case 3:
+      return a3;
+    case 4:
+      return a4;
+    case 5:
+      return a5;
+    default:
+      return undefined;
+  }
+}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Chain {
   readonly #reqs: Request[] = [];
-  readonly #files = new Set<ChainFile>();
   readonly #backend: Backend;
   #ran = false;
 
@@ -80,7 +117,8 @@ export class Chain {
   }
 
   static {
-    add = (chain, method, kind, args) => chain.#add(method, kind, args);
+    add = (chain, method, kind, a0, a1, a2, a3, a4, a5) =>
+      chain.#add(method, kind, a0, a1, a2, a3, a4, a5);
   }
 
   /** Number of ops in the chain. */
@@ -88,23 +126,31 @@ export class Chain {
     return this.#reqs.length;
   }
 
-  #add(method: string, kind: OpKind, args: unknown[]): Request {
+  #add(
+    method: string,
+    kind: OpKind,
+    a0: unknown,
+    a1: unknown,
+    a2: unknown,
+    a3: unknown,
+    a4: unknown,
+    a5: unknown,
+  ): Request {
     const required = kind.required as number;
     const count = kind.count as number;
     if (kind.needsRing && this.#backend.name !== 'io_uring') {
       throw unsupportedError(`chain.${method}()`);
     }
-    // The first optional position holding an options object ends the positional arguments;
-    // no arrays are made for them: this runs for every op of every chain.
+    // The first optional position holding an options object ends the positional arguments.
     const isOptions = kind.needsRing ? isChainNetOptions : isChainOptions;
     let at = count;
-    for (let i = required; i < args.length && i < count; i++) {
-      if (isOptions(args[i])) {
+    for (let i = required; i < count; i++) {
+      if (isOptions(argAt(i, a0, a1, a2, a3, a4, a5))) {
         at = i;
         break;
       }
     }
-    let opts = args[at];
+    let opts = argAt(at, a0, a1, a2, a3, a4, a5);
     let waitAll: boolean | undefined;
     if (kind.needsRing && typeof opts === 'object' && opts !== null && 'waitAll' in opts) {
       const { waitAll: value, ...others } = opts as RecvOptions;
@@ -126,15 +172,15 @@ export class Chain {
     const waits = hardlink ? waitAll === true : kind.chainWaitsAll === true;
     const req = requestOf(
       kind,
-      at > 0 ? args[0] : undefined,
-      at > 1 ? args[1] : undefined,
-      at > 2 ? args[2] : undefined,
-      at > 3 ? args[3] : undefined,
-      at > 4 ? args[4] : undefined,
+      at > 0 ? a0 : undefined,
+      at > 1 ? a1 : undefined,
+      at > 2 ? a2 : undefined,
+      at > 3 ? a3 : undefined,
+      at > 4 ? a4 : undefined,
       waits ? WAIT_ALL : opts,
     );
     const file = req.file;
-    if (file && !file.open && !this.#files.has(file)) {
+    if (file && !file.open && !this.#opensHere(file)) {
       throw valueError(
         'fd',
         'is a ChainFile that is neither open nor opened earlier in this chain',
@@ -152,6 +198,12 @@ export class Chain {
     return req;
   }
 
+  /** Whether an earlier op of this chain opens `file` (chains are short: no set is kept). */
+  #opensHere(file: ChainFile): boolean {
+    for (const req of this.#reqs) if (req.opens === file) return true;
+    return false;
+  }
+
   /**
    * Opens `path` as part of the chain and returns a ChainFile that later ops of
    * this chain accept in place of an fd. It resolves (in run()'s results) to the
@@ -165,10 +217,9 @@ export class Chain {
     options?: ChainOpOptions,
   ): ChainFile {
     if (this.#ran) throw codedError('ERR_INVALID_STATE', 'this chain has already run');
-    const req = this.#add('open', fileOps.open, [path, flags, mode, options]);
+    const req = this.#add('open', fileOps.open, path, flags, mode, options, undefined, undefined);
     const file = new ChainFile(req.path as string);
     req.opens = file;
-    this.#files.add(file);
     return file;
   }
 
@@ -223,7 +274,7 @@ function builder(
   a4: unknown,
   a5: unknown,
 ): Chain {
-  add(self as Chain, method, kind, [a0, a1, a2, a3, a4, a5]);
+  add(self as Chain, method, kind, a0, a1, a2, a3, a4, a5);
   return self as Chain;
 }
 

@@ -102,5 +102,33 @@ export interface Op<A, P extends unknown[], R, O = OpOptions> extends OpKind<A> 
 
 /** Declares an op of the public table with its public signature. */
 export function op<P extends unknown[], R, A, O = OpOptions>(spec: OpKind<A>): Op<A, P, R, O> {
-  return spec;
+  // Every kind gets every field, in one order: the scheduler reads `kind.x` of all ops at the
+  // same sites, which stay monomorphic only while all kinds share one shape.
+  const kind: { [K in keyof Required<OpKind<A>>]: OpKind<A>[K] } = {
+    name: spec.name,
+    opcode: spec.opcode,
+    required: undefined,
+    count: undefined,
+    parse: undefined,
+    fill: spec.fill,
+    slotA: undefined,
+    slotB: undefined,
+    path: undefined,
+    dest: undefined,
+    result: spec.result,
+    fs: spec.fs,
+    expected: undefined,
+    directByIndex: undefined,
+    fsCancel: undefined,
+    fsRunsToEnd: undefined,
+    normalize: undefined,
+    needsRing: undefined,
+    waitsForPeer: undefined,
+    multishot: undefined,
+    failKeepsLink: undefined,
+    quietResult: undefined,
+    chainWaitsAll: undefined,
+    ringError: undefined,
+  };
+  return Object.assign(kind, spec);
 }
