@@ -18,14 +18,17 @@ import Table from 'cli-table3';
 
 const require = createRequire(import.meta.url);
 const { cachedFile } = require('./lib/files.js');
+const { createSet } = require('./lib/file-set.js');
 const run = promisify(execFile);
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const C_BENCH = path.join(HERE, '..', 'build', 'Release', 'uring_loop_bench');
 const SYSTEMS = ['uring-loop', 'floor', 'c-liburing'];
-const WORKLOADS = ['nop-qd64', 'read4k-qd64', 'append256-durable-64p'];
+const WORKLOADS = ['nop-qd64', 'read4k-qd64', 'readfile-4k-qd64', 'append256-durable-64p'];
 /** bench/workloads/ file of each workload, where the names differ. */
 const FILES = { 'append256-durable-64p': 'append256-durable' };
+/** The workload's own name of a system, where it differs. */
+const SYSTEM_OF = { 'readfile-4k-qd64': { 'uring-loop': 'uring-loop/fs' } };
 
 const { values: args } = parseArgs({
   options: {
@@ -55,6 +58,8 @@ for (const w of workloads) {
 
 const shared = fs.mkdtempSync(path.join(args.dir ?? os.tmpdir(), 'uring-loop-floor-'));
 const file = cachedFile(shared, 'read-64m.bin', 64 << 20);
+let fileSet;
+const setDir = () => (fileSet ??= createSet(path.join(shared, 'read-set')));
 
 async function once(workload, system) {
   const timing = ['--seconds', String(seconds), '--warmup', args.warmup];
@@ -62,14 +67,27 @@ async function once(workload, system) {
   const dir = fs.mkdtempSync(path.join(shared, 'run-'));
   try {
     if (system === 'c-liburing') {
-      const extra = workload.startsWith('read4k') ? ['--file', file] : ['--dir', dir];
+      const extra = workload.startsWith('read4k')
+        ? ['--file', file]
+        : ['--dir', workload.startsWith('readfile') ? setDir() : dir];
       const { stdout } = await run(C_BENCH, [workload, ...extra, ...timing]);
       return JSON.parse(stdout.trim().split('\n').pop());
     }
-    const prepared = JSON.stringify(workload.startsWith('read4k') ? { file } : {});
+    const prepared = JSON.stringify(
+      workload.startsWith('read4k')
+        ? { file }
+        : workload.startsWith('readfile')
+          ? { dir: setDir() }
+          : {},
+    );
     const { stdout } = await run(process.execPath, [
       path.join(HERE, 'run-one.js'),
-      ...['--workload', FILES[workload] ?? workload, '--system', system],
+      ...[
+        '--workload',
+        FILES[workload] ?? workload,
+        '--system',
+        SYSTEM_OF[workload]?.[system] ?? system,
+      ],
       ...['--dir', dir, '--prepared', prepared],
       ...timing,
     ]);

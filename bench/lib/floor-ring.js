@@ -9,8 +9,12 @@ const P = require('../../dist/loop/protocol.js');
 
 const ENTRIES = 256;
 
+/** What each read of a floor readFile asks for, as uring-loop/fs's chain does. */
+const READ_FIRST = 64 * 1024;
+
 class FloorRing {
-  constructor() {
+  /** `directFiles`: the direct descriptor table readFile() opens into. */
+  constructor({ directFiles = 0 } = {}) {
     const addon = loadAddon();
     if (!addon) throw new Error('the uring-loop addon is not available');
     const cq = ENTRIES * 2;
@@ -29,7 +33,7 @@ class FloorRing {
     };
     this.lastSlot = -1;
     this.native = addon.NativeRing.open(
-      { entries: ENTRIES, directFiles: 0 },
+      { entries: ENTRIES, directFiles },
       (count) => this.onComplete(count),
       this.area,
       this.objs,
@@ -39,6 +43,107 @@ class FloorRing {
     if (typeof this.native === 'number')
       throw new Error(`io_uring set-up failed: errno ${-this.native}`);
     this.skip = (this.native.info().features & P.IORING_FEAT_CQE_SKIP) !== 0;
+    this.directFree = [];
+    for (let i = this.native.info().directFiles - 1; i >= 0; i--) this.directFree.push(i);
+    /** readFile(): the chain each slot belongs to and which of its four ops it holds. */
+    this.chainOf = new Array(cq).fill(null);
+    this.stepOf = new Int8Array(cq);
+    this.buffers = [];
+  }
+
+  /** Writes one entry whose CQE settles nothing by itself (readFile's steps). */
+  entry(opcode, fd, obj, len, pos, sqeFlags, opFlags, group, bufOffset, fileIndex, chain, step) {
+    const slot = this.free.pop();
+    this.chainOf[slot] = chain;
+    this.stepOf[slot] = step;
+    chain.slots[step] = slot;
+    const c = this.counters;
+    const at = c[P.C_ENTRIES_STAGED] % this.capacity;
+    c[P.C_ENTRIES_STAGED]++;
+    const o = at * P.PARAM_COUNT;
+    const a = this.area;
+    a[o + P.P_OPCODE] = opcode;
+    a[o + P.P_FD] = fd;
+    a[o + P.P_LEN] = len;
+    a[o + P.P_OFFSET] = pos;
+    a[o + P.P_SLOT] = slot;
+    a[o + P.P_TAG] = 0;
+    a[o + P.P_SQE_FLAGS] = sqeFlags;
+    a[o + P.P_OP_FLAGS] = opFlags;
+    a[o + P.P_BUF_OFFSET] = bufOffset;
+    a[o + P.P_FILE_INDEX] = fileIndex;
+    a[o + P.P_GROUP] = group;
+    this.objs[at * 2] = obj;
+  }
+
+  /**
+   * readFile of a file of at most READ_FIRST bytes as uring-loop/fs runs it: one linked
+   * submission open (direct descriptor, no CQE on success) -> read (hardlink) -> read
+   * (hardlink; 0 proves the end) -> close, one Promise, the bytes copied into a new Buffer.
+   */
+  readFile(path) {
+    if (this.free.length < 4 || this.directFree.length === 0) {
+      return Promise.reject(new RangeError('more chains than the ring holds'));
+    }
+    const index = this.directFree.pop();
+    const buf = this.buffers.pop() ?? Buffer.allocUnsafeSlow(2 * READ_FIRST);
+    const chain = {
+      resolve: null,
+      reject: null,
+      buf,
+      index,
+      first: 0,
+      second: 0,
+      slots: [0, 0, 0, 0],
+    };
+    this.creating = chain;
+    const promise = new Promise(this.executor);
+    this.creating = null;
+    if (this.counters[P.C_REFED] === 0) this.native.ref();
+    const file = index + 1;
+    const read = P.IOSQE_IO_HARDLINK | P.IOSQE_FIXED_FILE;
+    const quiet = this.skip ? P.IOSQE_CQE_SKIP_SUCCESS : 0;
+    this.entry(
+      P.Opcode.OPENAT,
+      P.AT_FDCWD,
+      Buffer.from(`${path}\0`),
+      0,
+      0,
+      P.IOSQE_IO_LINK | quiet,
+      0,
+      4,
+      0,
+      file,
+      chain,
+      0,
+    );
+    this.entry(P.Opcode.READ, index, buf, READ_FIRST, -1, read, 0, 0, 0, 0, chain, 1);
+    this.entry(P.Opcode.READ, index, buf, READ_FIRST, -1, read, 0, 0, READ_FIRST, 0, chain, 2);
+    this.entry(P.Opcode.CLOSE, 0, undefined, 0, 0, 0, 0, 0, 0, file, chain, 3);
+    return promise;
+  }
+
+  /** A readFile step's CQE; the close's (or a failed open's) settles the chain. */
+  chainCqe(chain, step, res) {
+    if (step === 1) chain.first = res;
+    else if (step === 2) chain.second = res;
+    if (step === 0 || step === 3) {
+      // A quiet open posts no CQE when it succeeds; when it fails the kernel skips the
+      // CQEs of the ops it cancels.
+      for (const slot of chain.slots) {
+        if (this.chainOf[slot] === chain) this.release(slot);
+      }
+      this.directFree.push(chain.index);
+      this.buffers.push(chain.buf);
+      if (step === 0 || res < 0) chain.reject(new Error(`errno ${-res}`));
+      else if (chain.first < 0 || chain.second !== 0) {
+        chain.reject(new Error('the floor reads files of at most 64 KiB'));
+      } else {
+        const bytes = Buffer.allocUnsafe(chain.first);
+        chain.buf.copy(bytes, 0, 0, chain.first);
+        chain.resolve(bytes);
+      }
+    }
   }
 
   /**
@@ -107,6 +212,13 @@ class FloorRing {
     for (let i = 0; i < count; i++) {
       const at = i * P.CQE_STRIDE;
       const slot = cqes[at + P.CQE_SLOT];
+      const chain = this.chainOf[slot];
+      if (chain !== null) {
+        const step = this.stepOf[slot];
+        if (step === 1 || step === 2) this.release(slot);
+        this.chainCqe(chain, step, cqes[at + P.CQE_RES]);
+        continue;
+      }
       const op = this.pending[slot];
       this.pending[slot] = null;
       this.free.push(slot);
@@ -131,6 +243,7 @@ class FloorRing {
   release(slot) {
     const op = this.pending[slot];
     this.pending[slot] = null;
+    this.chainOf[slot] = null;
     this.free.push(slot);
     return op;
   }

@@ -8,6 +8,7 @@
 // The `bun` system is the fs-promises code run by Bun (bench/index.mjs starts
 // bench/run-one.js under Bun with --system fs-promises).
 const fs = require('node:fs');
+const { FloorRing } = require('./floor-ring');
 const { Phase, promisePool, callbackPool, syncLoop } = require('./phase');
 
 const FS_SYSTEMS = ['uring-loop/fs', 'fs-promises', 'fs-callback', 'fs-sync', 'bun'];
@@ -51,6 +52,14 @@ async function runFsSystem(system, ctx, w) {
       return callbackPool(phase(), w.depth, (i) => w.callbackOp(i));
     case 'fs-sync':
       return syncLoop(phase(), w.syncOp());
+    case 'floor': {
+      // bench/floor.mjs only: readFile as the smallest layer on the addon runs it.
+      const ring = new FloorRing({ directFiles: w.depth });
+      const api = { readFile: (file) => ring.readFile(file) };
+      const result = await promisePool(phase(), w.depth, (i) => w.promiseOp(api, i));
+      ring.close();
+      return result;
+    }
     default:
       throw new Error(`unknown system ${system}`);
   }
