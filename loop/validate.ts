@@ -130,13 +130,28 @@ export function positionArg(value: unknown, name = 'position'): number {
   return integer(name, value, 0, Number.MAX_SAFE_INTEGER);
 }
 
+function nullByteError(name: string, text: string): Error {
+  return valueError(
+    name,
+    `must be a string, Uint8Array, or URL without null bytes. Received ${JSON.stringify(text)}`,
+  );
+}
+
+function checkPathLength(name: string, length: number): void {
+  if (length === 0) throw valueError(name, 'must not be empty');
+  if (length >= 4096) throw rangeError(`${name}.length`, '< 4096 bytes (PATH_MAX)', length);
+}
+
 /** A path as the NUL-terminated bytes the kernel reads, and its printable form. */
 export function pathArg(value: unknown, name = 'path'): { bytes: Buffer; text: string } {
   let bytes: Buffer;
   let text: string;
   if (typeof value === 'string') {
-    text = value;
-    bytes = Buffer.from(value, 'utf8');
+    // The common case in one allocation: the NUL terminator goes in with the conversion.
+    if (value.includes('\0')) throw nullByteError(name, value);
+    const terminated = Buffer.from(`${value}\0`, 'utf8');
+    checkPathLength(name, terminated.length - 1);
+    return { bytes: terminated, text: value };
   } else if (value instanceof URL) {
     if (value.protocol !== 'file:')
       throw valueError(name, `must be a file: URL. Received ${value.href}`);
@@ -148,15 +163,8 @@ export function pathArg(value: unknown, name = 'path'): { bytes: Buffer; text: s
   } else {
     throw typeError(name, 'of type string or an instance of Buffer or URL', value);
   }
-  if (bytes.includes(0)) {
-    throw valueError(
-      name,
-      `must be a string, Uint8Array, or URL without null bytes. Received ${JSON.stringify(text)}`,
-    );
-  }
-  if (bytes.length === 0) throw valueError(name, 'must not be empty');
-  if (bytes.length >= 4096)
-    throw rangeError(`${name}.length`, '< 4096 bytes (PATH_MAX)', bytes.length);
+  if (bytes.includes(0)) throw nullByteError(name, text);
+  checkPathLength(name, bytes.length);
   const terminated = Buffer.allocUnsafe(bytes.length + 1);
   bytes.copy(terminated);
   terminated[bytes.length] = 0;
