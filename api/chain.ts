@@ -242,17 +242,6 @@ export class Chain {
         return Promise.reject(typeError('options.signal', 'an instance of AbortSignal', signal));
       }
     }
-    const last = this.#reqs[this.#reqs.length - 1];
-    if (last?.hardlink) {
-      // Refused rather than ignored: "read up to N" on the last op would silently change what
-      // a short read means there. The chain can still get its last op and run.
-      return Promise.reject(
-        valueError(
-          'options.hardlink',
-          `cannot be true on the last op of a chain (${last.kind.name}): there is no next op to link to`,
-        ),
-      );
-    }
     this.#ran = true;
     return this.#backend.runChain(this.#reqs, signal);
   }

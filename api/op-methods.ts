@@ -11,8 +11,8 @@ export interface ChainOpOptions {
    * outcome, and a short read, write, readv, writev, recv or send is a success that resolves
    * with its byte count ("read up to N"). A failure of this op still fails run() (a ChainError
    * at its index), once every later op has its outcome. A hardlinked recv/recvmsg does not wait
-   * for its whole length unless `waitAll: true` is given. Not allowed on a chain's last op:
-   * run() rejects with ERR_INVALID_ARG_VALUE. See docs/chains.md.
+   * for its whole length unless `waitAll: true` is given. On a chain's last op there is no next
+   * op to link: it only makes a short result a success. See docs/chains.md.
    */
   hardlink?: boolean;
   /** recv and recvmsg only: wait for the whole length (MSG_WAITALL). */
