@@ -12,7 +12,7 @@ export const UNKNOWN_CHUNK = 64 * 1024;
 /** Node's kWriteFileMaxChunkSize. */
 export const WRITE_CHUNK = 512 * 1024;
 /** Node's kIoMaxLength: the largest file readFile returns. */
-const IO_MAX_LENGTH = 2 ** 31 - 1;
+export const IO_MAX_LENGTH = 2 ** 31 - 1;
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;

@@ -1,19 +1,29 @@
 // readFile, writeFile and appendFile of a path, each one linked submission on the ring:
 //   readFile:  open (direct descriptor) -> read up to READ_FIRST bytes (hardlink) -> read up to
-//              READ_FIRST more (hardlink; 0 proves the end) -> close
+//              READ_FIRST more (hardlink; 0 proves the end); then close, after more reads of
+//              the same open file when the second read got bytes
 //   writeFile: open (direct descriptor) -> write ... -> fsync (flush: true) -> close
-// A file that fills the first read is read on with a regular fd; data that is not bytes
-// (an iterable, a stream) is written through a regular fd as it comes.
+// Data that is not bytes (an iterable, a stream) is written through a regular fd as it comes.
 import { Buffer } from 'node:buffer';
 import { constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import type { ChainFile } from '../../loop/chain-file';
 import { ChainError, errnoError, type ErrnoError } from '../../loop/errors';
 import { MAX_IO_LENGTH } from '../../loop/validate';
 import type { Ring } from '../ring';
 import type { RingOf } from './ring-of';
 import { ringPath } from './args';
 import * as nodeFs from 'node:fs/promises';
-import { dataOf, decoded, readToEnd, writeToEnd } from './fd-io';
+import {
+  IO_MAX_LENGTH,
+  READ_CHUNK,
+  UNKNOWN_CHUNK,
+  dataOf,
+  decoded,
+  fileTooLarge,
+  readToEnd,
+  writeToEnd,
+} from './fd-io';
 import { FileHandle } from './file-handle';
 import {
   NODE_MAJOR,
@@ -32,6 +42,8 @@ export const READ_FIRST = 64 * 1024;
 const POOL_MAX = 64;
 const HARDLINK = { hardlink: true };
 const PATH_MAX = 4096;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
 const { O_TRUNC, O_CREAT, O_EXCL } = constants;
 const errnos = {
   ENOENT: -osConstants.errno.ENOENT,
@@ -161,26 +173,37 @@ function readChain(
   const chain = ring.chain();
   const file = chain.open(path, flags);
   // Two reads: the second one returning 0 is what proves the end of the file. A short first
-  // read is not enough: /proc files and pipes return less than asked before their end.
+  // read is not enough: /proc files and pipes return less than asked before their end. The
+  // file stays open: what follows a second read that got bytes is read from the same open
+  // file (a FIFO's writer never sees its reader go away; a file renamed over the path
+  // meanwhile is not read instead).
   chain.read(file, buffer, 0, READ_FIRST, -1, HARDLINK);
   chain.read(file, buffer, READ_FIRST, READ_FIRST, -1, HARDLINK);
-  chain.close(file);
-  // One then() hands the slot back and makes the result: this runs once per readFile.
+  // One then() makes the result: this runs once per readFile.
   return chain.run(signal ? { signal } : undefined).then(
     (results) => {
-      release(budget);
-      return afterChain(
+      const first = results[1] as number;
+      const second = results[2] as number;
+      if (second === 0) {
+        const result = encoding
+          ? buffer.toString(encoding as BufferEncoding, 0, first)
+          : copyOf(buffer, first);
+        giveBack(buffer);
+        return closeThen(ring, budget, file, result);
+      }
+      const head = Buffer.allocUnsafeSlow(first + second);
+      buffer.copy(head, 0, 0, first);
+      buffer.copy(head, first, READ_FIRST, READ_FIRST + second);
+      giveBack(buffer);
+      return closeAfter(
         ring,
-        path,
-        flags,
-        encoding,
-        signal,
-        buffer,
-        results[1] as number,
-        results[2] as number,
+        budget,
+        file,
+        readRest(ring, file, path, head, signal).then((bytes) => decoded(bytes, encoding)),
       );
     },
     (err) => {
+      // The chain closes the file it opened when an op failed or it was aborted.
       release(budget);
       if (!(err instanceof ChainError)) throw err; // An abort: the buffer is not reused.
       // Every op of the chain has completed: the kernel is done with the buffer.
@@ -197,42 +220,95 @@ function readChain(
   );
 }
 
-/**
- * The chain read `first` bytes into buffer[0, READ_FIRST) and `second` into the rest. A second
- * read of 0 was the end of the file; otherwise the file goes on (or may): the rest comes through
- * a regular fd, from where the chain stopped.
- */
-function afterChain(
-  ring: Ring,
-  path: string | Buffer,
-  flags: number,
-  encoding: string | null,
-  signal: AbortSignal | undefined,
-  buffer: Buffer,
-  first: number,
-  second: number,
-): Buffer | string | Promise<Buffer | string> {
-  let head: Buffer;
-  try {
-    if (second === 0) {
-      if (encoding) return buffer.toString(encoding as BufferEncoding, 0, first);
-      const bytes = Buffer.allocUnsafe(first);
-      buffer.copy(bytes, 0, 0, first);
-      return bytes;
-    }
-    head = Buffer.allocUnsafeSlow(first + second);
-    buffer.copy(head, 0, 0, first);
-    buffer.copy(head, first, READ_FIRST, READ_FIRST + second);
-  } finally {
-    giveBack(buffer);
-  }
-  return ring.open(path, flags).then((fd) =>
-    settleWithClose(
-      ring,
-      fd,
-      readToEnd(ring, fd, signal, head.length, head).then((bytes) => decoded(bytes, encoding)),
-    ),
+function copyOf(buffer: Buffer, length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  buffer.copy(bytes, 0, 0, length);
+  return bytes;
+}
+
+/** Closes `file`, then frees its descriptor and settles with `value` (or the close's error). */
+function closeThen<T>(ring: Ring, budget: DirectBudget, file: ChainFile, value: T): Promise<T> {
+  return ring.close(file).then(
+    () => {
+      release(budget);
+      return value;
+    },
+    (err) => {
+      release(budget);
+      throw err;
+    },
   );
+}
+
+/** Closes `file` after `work`, whose error wins over the close's; then frees its descriptor. */
+function closeAfter<T>(
+  ring: Ring,
+  budget: DirectBudget,
+  file: ChainFile,
+  work: Promise<T>,
+): Promise<T> {
+  return work.then(
+    (value) => closeThen(ring, budget, file, value),
+    (err) =>
+      closeThen(ring, budget, file, undefined).then(
+        () => {
+          throw err;
+        },
+        () => {
+          throw err;
+        },
+      ),
+  );
+}
+
+/**
+ * Reads on from where the chain stopped until a read returns 0, through the file the chain
+ * opened. `head` is what the chain read. The path's size (statx) sizes the buffer: a file of that
+ * size is read into one buffer of exactly its size, as node does; one that grew is read to its
+ * end (a prefix of what it became), one that shrank to its end.
+ */
+async function readRest(
+  ring: Ring,
+  file: ChainFile,
+  path: string | Buffer,
+  head: Buffer,
+  signal: AbortSignal | undefined,
+): Promise<Buffer> {
+  checkAborted(signal);
+  let size = 0;
+  try {
+    const st = await ring.stat(path);
+    if ((st.mode & S_IFMT) === S_IFREG) size = st.size;
+  } catch {
+    // Gone from the path since it was opened: the file is read all the same.
+  }
+  if (size > IO_MAX_LENGTH) throw fileTooLarge(size);
+  const options = signal ? { signal } : undefined;
+  let buffer = Buffer.allocUnsafeSlow(Math.max(size, head.length + UNKNOWN_CHUNK));
+  head.copy(buffer);
+  let total = head.length;
+  for (;;) {
+    checkAborted(signal);
+    if (total === buffer.length) {
+      // Full: the read that proves the end goes into a buffer of its own, so a file of the
+      // size statx gave is returned without a copy.
+      const probe = Buffer.allocUnsafeSlow(UNKNOWN_CHUNK);
+      const n = await ring.read(file, probe, 0, UNKNOWN_CHUNK, -1, options);
+      if (n === 0) break;
+      if (total + n > IO_MAX_LENGTH) throw fileTooLarge(total + n);
+      const grown = Buffer.allocUnsafeSlow(Math.min(IO_MAX_LENGTH, 2 * total + n));
+      buffer.copy(grown, 0, 0, total);
+      probe.copy(grown, total, 0, n);
+      buffer = grown;
+      total += n;
+      continue;
+    }
+    const length = Math.min(buffer.length - total, READ_CHUNK);
+    const n = await ring.read(file, buffer, total, length, -1, options);
+    if (n === 0) break;
+    total += n;
+  }
+  return total === buffer.length ? buffer : buffer.subarray(0, total);
 }
 
 /** readFile through a regular fd: open, fstat, read, close as separate ops. */
