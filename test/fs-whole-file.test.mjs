@@ -487,6 +487,36 @@ describeBackends('whole-file calls', (backend, t) => {
     expect(out.stats).to.equal(0);
   });
 
+  it('a result that cannot be made (an encoding changed under the call): the file is closed all the same', async function () {
+    const ring = new Ring({ backend, directFiles: 2 });
+    const api = fsOn(ring);
+    const f = t.file('enc');
+    fs.writeFileSync(f, 'content');
+    const fdsBefore = fdTable();
+    try {
+      for (let i = 0; i < 6; i++) {
+        // Checked as utf8, read as 'buffer' when the result is made: Buffer#toString throws.
+        let reads = 0;
+        const options = {
+          get encoding() {
+            return ++reads >= 3 ? 'buffer' : 'utf8';
+          },
+        };
+        const err = await api.readFile(f, options).then(
+          () => null,
+          (e) => e,
+        );
+        expect(err?.code).to.equal('ERR_UNKNOWN_ENCODING');
+      }
+      // More calls than the table has slots: none was left holding one.
+      expect(String(await api.readFile(f))).to.equal('content');
+      expect(ring.stats().inFlight).to.equal(0);
+      expect(newFds(fdsBefore)).to.deep.equal([]);
+    } finally {
+      await ring.shutdown();
+    }
+  });
+
   it('a direct descriptor table held full by other chains: readFile and writeFile use a regular fd', async function () {
     const ring = new Ring({ backend, directFiles: 2 });
     const api = fsOn(ring);

@@ -2,6 +2,7 @@
 // (readFile, writeFile), and the data forms writeFile takes.
 import { Buffer } from 'node:buffer';
 import type { Ring } from '../ring';
+import type { ChainFile } from '../../loop/chain-file';
 import type { Stats } from '../../loop/stats';
 import { argTypeError, checkAborted } from './options';
 
@@ -12,7 +13,7 @@ export const UNKNOWN_CHUNK = 64 * 1024;
 /** Node's kWriteFileMaxChunkSize. */
 export const WRITE_CHUNK = 512 * 1024;
 /** Node's kIoMaxLength: the largest file readFile returns. */
-export const IO_MAX_LENGTH = 2 ** 31 - 1;
+const IO_MAX_LENGTH = 2 ** 31 - 1;
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -63,14 +64,15 @@ export function fileTooLarge(size: number): RangeError {
  */
 export async function readToEnd(
   ring: Ring,
-  fd: number,
+  fd: number | ChainFile,
   signal: AbortSignal | undefined,
   position: number,
   head?: Buffer,
-  st?: Stats,
+  st?: Pick<Stats, 'mode' | 'size'>,
 ): Promise<Buffer> {
   checkAborted(signal);
-  st ??= await ring.stat(fd);
+  // A ChainFile (a direct descriptor has no fstat) always comes with what statx said of its path.
+  st ??= await ring.stat(fd as number);
   checkAborted(signal);
   const regular = (st.mode & S_IFMT) === S_IFREG;
   const size = regular ? st.size : 0;

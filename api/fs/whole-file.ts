@@ -1,7 +1,7 @@
-// readFile, writeFile and appendFile of a path, each one linked submission on the ring:
+// readFile, writeFile and appendFile of a path, each a linked chain on the ring:
 //   readFile:  open (direct descriptor) -> read up to READ_FIRST bytes (hardlink) -> read up to
-//              READ_FIRST more (hardlink; 0 proves the end); then close, after more reads of
-//              the same open file when the second read got bytes
+//              READ_FIRST more (hardlink; 0 proves the end), then a close of its own (after
+//              more reads of the same open file when the second read got bytes)
 //   writeFile: open (direct descriptor) -> write ... -> fsync (flush: true) -> close
 // Data that is not bytes (an iterable, a stream) is written through a regular fd as it comes.
 import { Buffer } from 'node:buffer';
@@ -14,16 +14,7 @@ import type { Ring } from '../ring';
 import type { RingOf } from './ring-of';
 import { ringPath } from './args';
 import * as nodeFs from 'node:fs/promises';
-import {
-  IO_MAX_LENGTH,
-  READ_CHUNK,
-  UNKNOWN_CHUNK,
-  dataOf,
-  decoded,
-  fileTooLarge,
-  readToEnd,
-  writeToEnd,
-} from './fd-io';
+import { dataOf, decoded, readToEnd, writeToEnd } from './fd-io';
 import { FileHandle } from './file-handle';
 import {
   NODE_MAJOR,
@@ -42,8 +33,6 @@ export const READ_FIRST = 64 * 1024;
 const POOL_MAX = 64;
 const HARDLINK = { hardlink: true };
 const PATH_MAX = 4096;
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
 const { O_TRUNC, O_CREAT, O_EXCL } = constants;
 const errnos = {
   ENOENT: -osConstants.errno.ENOENT,
@@ -184,17 +173,23 @@ function readChain(
     (results) => {
       const first = results[1] as number;
       const second = results[2] as number;
-      if (second === 0) {
-        const result = encoding
-          ? buffer.toString(encoding as BufferEncoding, 0, first)
-          : copyOf(buffer, first);
+      let head: Buffer;
+      try {
+        if (second === 0) {
+          const result = encoding
+            ? buffer.toString(encoding as BufferEncoding, 0, first)
+            : copyOf(buffer, first);
+          return closeThen(ring, budget, file, result);
+        }
+        head = Buffer.allocUnsafeSlow(first + second);
+        buffer.copy(head, 0, 0, first);
+        buffer.copy(head, first, READ_FIRST, READ_FIRST + second);
+      } catch (err) {
+        // Whatever fails in making the result, the file is closed and its slot given back.
+        return closeAfter(ring, budget, file, Promise.reject(err));
+      } finally {
         giveBack(buffer);
-        return closeThen(ring, budget, file, result);
       }
-      const head = Buffer.allocUnsafeSlow(first + second);
-      buffer.copy(head, 0, 0, first);
-      buffer.copy(head, first, READ_FIRST, READ_FIRST + second);
-      giveBack(buffer);
       return closeAfter(
         ring,
         budget,
@@ -261,11 +256,13 @@ function closeAfter<T>(
   );
 }
 
+/** What readToEnd() is told of a file statx could not describe: read it until a read returns 0. */
+const UNKNOWN_FILE = { mode: 0, size: 0 };
+
 /**
- * Reads on from where the chain stopped until a read returns 0, through the file the chain
- * opened. `head` is what the chain read. The path's size (statx) sizes the buffer: a file of that
- * size is read into one buffer of exactly its size, as node does; one that grew is read to its
- * end (a prefix of what it became), one that shrank to its end.
+ * Reads on from where the chain stopped, through the file the chain opened, as node reads an open
+ * file: a regular file up to its size (statx of the path: a direct descriptor has no fstat), and
+ * anything else until a read returns 0. `head` is what the chain read.
  */
 async function readRest(
   ring: Ring,
@@ -275,40 +272,13 @@ async function readRest(
   signal: AbortSignal | undefined,
 ): Promise<Buffer> {
   checkAborted(signal);
-  let size = 0;
+  let st: { mode: number; size: number } = UNKNOWN_FILE;
   try {
-    const st = await ring.stat(path);
-    if ((st.mode & S_IFMT) === S_IFREG) size = st.size;
+    st = await ring.stat(path);
   } catch {
     // Gone from the path since it was opened: the file is read all the same.
   }
-  if (size > IO_MAX_LENGTH) throw fileTooLarge(size);
-  const options = signal ? { signal } : undefined;
-  let buffer = Buffer.allocUnsafeSlow(Math.max(size, head.length + UNKNOWN_CHUNK));
-  head.copy(buffer);
-  let total = head.length;
-  for (;;) {
-    checkAborted(signal);
-    if (total === buffer.length) {
-      // Full: the read that proves the end goes into a buffer of its own, so a file of the
-      // size statx gave is returned without a copy.
-      const probe = Buffer.allocUnsafeSlow(UNKNOWN_CHUNK);
-      const n = await ring.read(file, probe, 0, UNKNOWN_CHUNK, -1, options);
-      if (n === 0) break;
-      if (total + n > IO_MAX_LENGTH) throw fileTooLarge(total + n);
-      const grown = Buffer.allocUnsafeSlow(Math.min(IO_MAX_LENGTH, 2 * total + n));
-      buffer.copy(grown, 0, 0, total);
-      probe.copy(grown, total, 0, n);
-      buffer = grown;
-      total += n;
-      continue;
-    }
-    const length = Math.min(buffer.length - total, READ_CHUNK);
-    const n = await ring.read(file, buffer, total, length, -1, options);
-    if (n === 0) break;
-    total += n;
-  }
-  return total === buffer.length ? buffer : buffer.subarray(0, total);
+  return readToEnd(ring, file, signal, -1, head, st);
 }
 
 /** readFile through a regular fd: open, fstat, read, close as separate ops. */

@@ -78,8 +78,9 @@ class FloorRing {
 
   /**
    * readFile of a file of at most READ_FIRST bytes as uring-loop/fs runs it: one linked
-   * submission open (direct descriptor, no CQE on success) -> read (hardlink) -> read
-   * (hardlink; 0 proves the end) -> close, one Promise, the bytes copied into a new Buffer.
+   * submission open (direct descriptor, no CQE on success) -> read (hardlink) -> read (0 proves
+   * the end), then a close of its own; one Promise, settled once the file is closed, with the
+   * bytes copied into a new Buffer.
    */
   readFile(path) {
     if (this.free.length < 4 || this.directFree.length === 0) {
@@ -100,34 +101,37 @@ class FloorRing {
     const promise = new Promise(this.executor);
     this.creating = null;
     if (this.counters[P.C_REFED] === 0) this.native.ref();
-    const file = index + 1;
-    const read = P.IOSQE_IO_HARDLINK | P.IOSQE_FIXED_FILE;
     const quiet = this.skip ? P.IOSQE_CQE_SKIP_SUCCESS : 0;
+    const fixed = P.IOSQE_FIXED_FILE;
+    const open = P.IOSQE_IO_LINK | quiet;
+    const path0 = Buffer.from(`${path}\0`);
+    this.entry(P.Opcode.OPENAT, P.AT_FDCWD, path0, 0, 0, open, 0, 3, 0, index + 1, chain, 0);
     this.entry(
-      P.Opcode.OPENAT,
-      P.AT_FDCWD,
-      Buffer.from(`${path}\0`),
+      P.Opcode.READ,
+      index,
+      buf,
+      READ_FIRST,
+      -1,
+      fixed | P.IOSQE_IO_HARDLINK,
       0,
       0,
-      P.IOSQE_IO_LINK | quiet,
       0,
-      4,
       0,
-      file,
       chain,
-      0,
+      1,
     );
-    this.entry(P.Opcode.READ, index, buf, READ_FIRST, -1, read, 0, 0, 0, 0, chain, 1);
-    this.entry(P.Opcode.READ, index, buf, READ_FIRST, -1, read, 0, 0, READ_FIRST, 0, chain, 2);
-    this.entry(P.Opcode.CLOSE, 0, undefined, 0, 0, 0, 0, 0, 0, file, chain, 3);
+    this.entry(P.Opcode.READ, index, buf, READ_FIRST, -1, fixed, 0, 0, READ_FIRST, 0, chain, 2);
     return promise;
   }
 
   /** A readFile step's CQE; the close's (or a failed open's) settles the chain. */
   chainCqe(chain, step, res) {
     if (step === 1) chain.first = res;
-    else if (step === 2) chain.second = res;
-    if (step === 0 || step === 3) {
+    else if (step === 2) {
+      chain.second = res;
+      const file = chain.index + 1;
+      this.entry(P.Opcode.CLOSE, 0, undefined, 0, 0, 0, 0, 1, 0, file, chain, 3);
+    } else {
       // A quiet open posts no CQE when it succeeds; when it fails the kernel skips the
       // CQEs of the ops it cancels.
       for (const slot of chain.slots) {
