@@ -12,7 +12,7 @@ import type { OpKind } from '../loop/ops/op';
 import { requestOf, type Request } from '../loop/request';
 import { UringBackend } from '../loop/uring-backend';
 import { isOptionsObject, optionsArg, typeError, valueError } from '../loop/validate';
-import { installOps, type ChainMethods, type ChainOpOptions } from './op-methods';
+import { installOps, type ChainMethods, type ChainOpOptions, type OpCall } from './op-methods';
 
 export type { ChainOpOptions };
 
@@ -59,17 +59,7 @@ function hardlinkArg(options: unknown): boolean {
 export interface Chain
   extends ChainMethods<Omit<typeof fileOps, 'open'>, Chain>, ChainMethods<typeof netOps, Chain> {}
 
-let add: (
-  chain: Chain,
-  method: string,
-  kind: OpKind,
-  a0: unknown,
-  a1: unknown,
-  a2: unknown,
-  a3: unknown,
-  a4: unknown,
-  a5: unknown,
-) => Request;
+let add: OpCall<Chain, Request>;
 
 /** Positional argument `i` of a builder's call: no array is made for them per op. */
 function argAt(
@@ -252,20 +242,10 @@ export function newChain(backend: Backend): Chain {
   return new Chain(backend as never);
 }
 
-function builder(
-  self: unknown,
-  method: string,
-  kind: OpKind,
-  a0: unknown,
-  a1: unknown,
-  a2: unknown,
-  a3: unknown,
-  a4: unknown,
-  a5: unknown,
-): Chain {
+const builder: OpCall<unknown, Chain> = (self, method, kind, a0, a1, a2, a3, a4, a5) => {
   add(self as Chain, method, kind, a0, a1, a2, a3, a4, a5);
   return self as Chain;
-}
+};
 
 installOps(Chain.prototype, fileOps, builder, ['open']);
 installOps(Chain.prototype, netOps, builder);

@@ -45,6 +45,19 @@ type Fixed = (
   a5?: unknown,
 ) => unknown;
 
+/** An op method's call as installOps() hands it on: the receiver, the op, its fixed parameters. */
+export type OpCall<S, R> = (
+  self: S,
+  method: string,
+  kind: OpKind,
+  a0: unknown,
+  a1: unknown,
+  a2: unknown,
+  a3: unknown,
+  a4: unknown,
+  a5: unknown,
+) => R;
+
 /**
  * Puts one method per op of `table` on `proto`, each a small function of its own that passes
  * the op to `call`. Fixed parameters, not a rest array: every op call takes this path.
@@ -52,17 +65,7 @@ type Fixed = (
 export function installOps(
   proto: object,
   table: Record<string, OpKind>,
-  call: (
-    self: unknown,
-    method: string,
-    kind: OpKind,
-    a0: unknown,
-    a1: unknown,
-    a2: unknown,
-    a3: unknown,
-    a4: unknown,
-    a5: unknown,
-  ) => unknown,
+  call: OpCall<unknown, unknown>,
   skip: readonly string[] = [],
 ): void {
   for (const [method, kind] of Object.entries(table)) {

@@ -57,9 +57,16 @@ class FloorRing {
     this.chainOf[slot] = chain;
     this.stepOf[slot] = step;
     chain.slots[step] = slot;
+    this.write(opcode, fd, obj, len, pos, slot, sqeFlags, opFlags, group, bufOffset, fileIndex);
+  }
+
+  /** Writes the next staging entry; `obj` is the memory the kernel touches (or undefined). */
+  write(opcode, fd, obj, len, pos, slot, sqeFlags, opFlags, group, bufOffset, fileIndex) {
+    // The staging area is a circular buffer; the CQ-sized slot stack keeps it from overflowing.
     const c = this.counters;
     const at = c[P.C_ENTRIES_STAGED] % this.capacity;
     c[P.C_ENTRIES_STAGED]++;
+    if (c[P.C_REFED] === 0) this.native.ref();
     const o = at * P.PARAM_COUNT;
     const a = this.area;
     a[o + P.P_OPCODE] = opcode;
@@ -73,6 +80,7 @@ class FloorRing {
     a[o + P.P_BUF_OFFSET] = bufOffset;
     a[o + P.P_FILE_INDEX] = fileIndex;
     a[o + P.P_GROUP] = group;
+    // Also drops the memory of the entry's previous op.
     this.objs[at * 2] = obj;
   }
 
@@ -100,7 +108,6 @@ class FloorRing {
     this.creating = chain;
     const promise = new Promise(this.executor);
     this.creating = null;
-    if (this.counters[P.C_REFED] === 0) this.native.ref();
     const quiet = this.skip ? P.IOSQE_CQE_SKIP_SUCCESS : 0;
     const fixed = P.IOSQE_FIXED_FILE;
     const open = P.IOSQE_IO_LINK | quiet;
@@ -163,26 +170,7 @@ class FloorRing {
     const slot = this.free.pop();
     this.pending[slot] = op;
     this.lastSlot = slot;
-    // The staging area is a circular buffer; the CQ-sized slot stack keeps it from overflowing.
-    const c = this.counters;
-    const at = c[P.C_ENTRIES_STAGED] % this.capacity;
-    c[P.C_ENTRIES_STAGED]++;
-    if (c[P.C_REFED] === 0) this.native.ref();
-    const o = at * P.PARAM_COUNT;
-    const a = this.area;
-    a[o + P.P_OPCODE] = opcode;
-    a[o + P.P_FD] = fd;
-    a[o + P.P_LEN] = len;
-    a[o + P.P_OFFSET] = pos;
-    a[o + P.P_SLOT] = slot;
-    a[o + P.P_TAG] = 0;
-    a[o + P.P_SQE_FLAGS] = sqeFlags;
-    a[o + P.P_OP_FLAGS] = opFlags;
-    a[o + P.P_BUF_OFFSET] = 0;
-    a[o + P.P_FILE_INDEX] = 0;
-    a[o + P.P_GROUP] = group;
-    // Also drops the buffer of the entry's previous op.
-    this.objs[at * 2] = buf;
+    this.write(opcode, fd, buf, len, pos, slot, sqeFlags, opFlags, group, 0, 0);
     return promise;
   }
 
