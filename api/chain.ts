@@ -198,7 +198,7 @@ export class Chain {
    * Opens `path` as part of the chain and returns a ChainFile that later ops of
    * this chain accept in place of an fd. It resolves (in run()'s results) to the
    * same ChainFile, usable with ring ops until closed. If the chain fails, a file
-   * it opened and did not close is closed for you.
+   * it opened and did not close is closed for you before run() rejects.
    */
   open(
     path: string | Buffer | URL,

@@ -120,23 +120,34 @@ export function settleChain(b: UringBackend, run: ChainRun): void {
       releaseDirect(b, req.opens);
     }
   }
-  run.settle();
-  // A failed chain must not leak the files it opened and did not close.
-  const failed = run.reqs.some((r) => !succeeded(r, true));
-  if (!failed) return;
-  for (const req of run.reqs) {
-    const file = req.opens;
-    if (file && file.open) {
+  // A failed chain must not leak the files it opened and did not close; it settles once they
+  // are closed, as on the fs backend: when run() rejects, nothing it opened is open.
+  let closing = 0;
+  if (run.reqs.some((r) => !succeeded(r, true))) {
+    const closed = (file: ChainFile) => {
+      releaseDirect(b, file);
+      if (--closing === 0) run.settle();
+    };
+    for (const req of run.reqs) {
+      // Opened and not closed by a later op: its open succeeded (settling, still to come, is
+      // what would mark it open) and nothing has closed it.
+      const file = req.opens;
+      if (!file || file.closed || !succeeded(req, true)) continue;
       file.open = false;
       file.closed = true;
-      const closing = new Request(close, { fd: file });
+      if (b.closed) {
+        releaseDirect(b, file);
+        continue;
+      }
+      const request = new Request(close, { fd: file });
       b.submitted++;
-      closing.resolve = () => releaseDirect(b, file);
-      closing.reject = () => releaseDirect(b, file);
-      if (b.closed) releaseDirect(b, file);
-      else b.enqueue(closing);
+      closing++;
+      request.resolve = () => closed(file);
+      request.reject = () => closed(file);
+      b.enqueue(request);
     }
   }
+  if (closing === 0) run.settle();
 }
 
 export function releaseDirect(b: UringBackend, file: ChainFile): void {
