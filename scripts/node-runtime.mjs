@@ -11,10 +11,10 @@
 // running node serves when it is the version asked for. The cache is $URING_LOOP_NODE_CACHE,
 // else $XDG_CACHE_HOME/uring-loop/node, else ~/.cache/uring-loop/node.
 import { execFileSync, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmBinary } from './npm-binary.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,41 +57,18 @@ export function nodeBinary(spec) {
   const version = exactVersion(spec);
   if (version === process.versions.node) return process.execPath;
   const dir = path.join(cacheDir(), version);
-  const bin = path.join(dir, 'package', 'bin', 'node');
-  if (fs.existsSync(bin)) return bin;
-
-  fs.mkdirSync(cacheDir(), { recursive: true });
-  // Unpack beside the final place and rename, so a concurrent or interrupted fetch never
-  // leaves a half-written tree where a complete one is expected.
-  const staging = fs.mkdtempSync(path.join(cacheDir(), `.fetch-${version}-`));
-  try {
-    const spec = `${npmPackageName()}@${version}`;
-    process.stderr.write(`node-runtime: fetching ${spec} with npm pack ...\n`);
-    const out = execFileSync(
-      'npm',
-      ['pack', spec, '--pack-destination', staging, '--json', '--silent'],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const tarball = path.join(staging, JSON.parse(out)[0].filename);
-    execFileSync('tar', ['-xzf', tarball, '-C', staging, 'package/bin'], {
-      stdio: 'inherit',
-    });
-    fs.rmSync(tarball);
-    const got = versionOf(path.join(staging, 'package', 'bin', 'node'));
-    if (got !== version) throw new Error(`${spec} holds Node ${got}, not ${version}`);
-    try {
-      fs.renameSync(staging, dir);
-    } catch (err) {
-      // Someone else finished the same fetch first; theirs is as good as ours.
-      if (!fs.existsSync(bin)) throw err;
-    }
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
-  return bin;
+  const pkg = `${npmPackageName()}@${version}`;
+  return npmBinary({
+    spec: pkg,
+    dir,
+    extract: 'package/bin',
+    member: 'package/bin/node',
+    label: 'node-runtime',
+    check: (bin) => {
+      const got = versionOf(bin);
+      if (got !== version) throw new Error(`${pkg} holds Node ${got}, not ${version}`);
+    },
+  });
 }
 
 /** Environment for a child that runs under `bin`: `node` on its PATH is that binary too. */

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { npmBinary } from '../../scripts/npm-binary.mjs';
 
 /** The Bun release the benchmark runs. */
 export const BUN_VERSION = '1.4.5';
@@ -39,33 +40,15 @@ export function bunBinary() {
   const name = packageName();
   const spec = `${name}@${BUN_VERSION}`;
   const dir = path.join(cacheDir(), BUN_VERSION, name.split('/')[1]);
-  const bin = path.join(dir, 'package', 'bin', 'bun');
-  if (fs.existsSync(bin)) return bin;
-
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  // Unpack beside the final place and rename, so an interrupted fetch never
-  // leaves a half-written tree where a complete one is expected.
-  const staging = fs.mkdtempSync(path.join(path.dirname(dir), '.fetch-'));
-  try {
-    process.stderr.write(`bun-runtime: fetching ${spec} with npm pack ...\n`);
-    const out = execFileSync('npm', ['pack', spec, '--pack-destination', staging, '--json'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 5 * 60 * 1000,
-    });
-    const tarball = path.join(staging, JSON.parse(out)[0].filename);
-    execFileSync('tar', ['-xzf', tarball, '-C', staging, 'package/bin/bun'], { stdio: 'inherit' });
-    fs.rmSync(tarball);
-    const got = versionOf(path.join(staging, 'package', 'bin', 'bun'));
-    if (got !== BUN_VERSION) throw new Error(`${spec} holds Bun ${got}, not ${BUN_VERSION}`);
-    try {
-      fs.renameSync(staging, dir);
-    } catch (err) {
-      // Someone else finished the same fetch first; theirs is as good as ours.
-      if (!fs.existsSync(bin)) throw err;
-    }
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
-  return bin;
+  return npmBinary({
+    spec,
+    dir,
+    extract: 'package/bin/bun',
+    member: 'package/bin/bun',
+    label: 'bun-runtime',
+    check: (bin) => {
+      const got = versionOf(bin);
+      if (got !== BUN_VERSION) throw new Error(`${spec} holds Bun ${got}, not ${BUN_VERSION}`);
+    },
+  });
 }
